@@ -1,0 +1,689 @@
+package io.github.proxycodec;
+
+import io.github.proxycodec.ProxyHeader.Command;
+import io.github.proxycodec.ProxyHeader.Family;
+import io.github.proxycodec.ProxyHeader.Transport;
+import io.github.proxycodec.ProxyHeader.Version;
+import io.github.proxycodec.ProxyProtocolException.Reason;
+import io.netty.buffer.ByteBuf;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The pure PROXY protocol v1/v2 parser shared by the TCP handler and the UDP codecs.
+ *
+ * <p>Bytes in, a {@link ProxyHeader} or a {@link ProxyProtocolException} out. It reads from the
+ * buffer's reader index without moving it and takes no ownership: the caller skips
+ * {@link ProxyHeader#headerLength()} bytes and keeps releasing what it owns. Every length is
+ * bounds-checked against what is readable. Instances are immutable and thread-safe.
+ *
+ * <p>Most applications never call this directly: {@link ProxyProtocolHandler} and the UDP codecs do.
+ */
+public final class ProxyHeaderParser {
+
+    /** The longest v1 line, CRLF included. */
+    public static final int V1_MAX_LENGTH = 107;
+    /** The fixed part of a v2 header: signature, version/command, family, length. */
+    public static final int V2_FIXED_LENGTH = 16;
+    /** The longest v2 header the wire format can express. */
+    public static final int V2_MAX_LENGTH = V2_FIXED_LENGTH + 0xFFFF;
+    /** Default cap on a whole v2 header. */
+    public static final int DEFAULT_V2_MAX_LENGTH = 4096;
+    /** HAProxy's cap on the AUTHORITY TLV. */
+    public static final int AUTHORITY_MAX_LENGTH = 255;
+    /** The spec's cap on the UNIQUE_ID TLV. */
+    public static final int UNIQUE_ID_MAX_LENGTH = 128;
+
+    /** The 12-byte v2 signature. */
+    static final byte[] V2_SIGNATURE = {
+        0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A
+    };
+    /** The v1 prefix {@code "PROXY "}. */
+    static final byte[] V1_PREFIX = {'P', 'R', 'O', 'X', 'Y', ' '};
+
+    private static final byte[] TCP4 = {'T', 'C', 'P', '4', ' '};
+    private static final byte[] TCP6 = {'T', 'C', 'P', '6', ' '};
+    private static final byte[] UNKNOWN = {'U', 'N', 'K', 'N', 'O', 'W', 'N'};
+    private static final byte[] ZERO4 = new byte[4];
+
+    /** What the first bytes of a stream or datagram are. */
+    public enum Detection {
+        /** Starts with {@code "PROXY "}. */
+        V1,
+        /** Starts with the v2 signature. */
+        V2,
+        /** Cannot begin a PROXY header; decided on the first byte that differs. */
+        NOT_PROXY,
+        /** Every byte so far matches a header prefix; more are needed to decide. */
+        NEED_MORE
+    }
+
+    private final int maxV2Length;
+    private final boolean acceptV1;
+    private final boolean acceptV2;
+    private final boolean allowStream;
+    private final boolean allowDgram;
+    private final boolean rejectUnspecProxy;
+
+    private ProxyHeaderParser(Builder b) {
+        this.maxV2Length = b.maxV2Length;
+        this.acceptV1 = b.acceptV1;
+        this.acceptV2 = b.acceptV2;
+        this.allowStream = b.allowStream;
+        this.allowDgram = b.allowDgram;
+        this.rejectUnspecProxy = b.rejectUnspecProxy;
+    }
+
+    /** Returns a builder; its defaults suit TCP: v1 and v2, STREAM only, 4 KiB v2 cap. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the cap on a whole v2 header, in bytes. */
+    public int maxV2Length() {
+        return maxV2Length;
+    }
+
+    /**
+     * Decides from the readable bytes whether a header starts here, without moving the
+     * reader index. A mismatch is reported on the first byte that differs.
+     */
+    public static Detection detect(ByteBuf in) {
+        int n = in.readableBytes();
+        if (n == 0) {
+            return Detection.NEED_MORE;
+        }
+        int r = in.readerIndex();
+        byte first = in.getByte(r);
+        byte[] expected;
+        Detection match;
+        if (first == 'P') {
+            expected = V1_PREFIX;
+            match = Detection.V1;
+        } else if (first == 0x0D) {
+            expected = V2_SIGNATURE;
+            match = Detection.V2;
+        } else {
+            return Detection.NOT_PROXY;
+        }
+        int k = Math.min(n, expected.length);
+        for (int i = 1; i < k; i++) {
+            if (in.getByte(r + i) != expected[i]) {
+                return Detection.NOT_PROXY;
+            }
+        }
+        return n < expected.length ? Detection.NEED_MORE : match;
+    }
+
+    /**
+     * Parses the header at the reader index without moving it.
+     *
+     * @param in the bytes received so far; not released, not modified
+     * @return the header, or {@code null} if every byte so far is valid but the header is incomplete
+     * @throws ProxyProtocolException if the bytes cannot be, or do not start, a valid accepted header
+     */
+    public ProxyHeader parse(ByteBuf in) {
+        switch (detect(in)) {
+            case NEED_MORE:
+                return null;
+            case V1:
+                if (!acceptV1) {
+                    throw new ProxyProtocolException(Reason.VERSION_NOT_ACCEPTED, "v1 header not accepted");
+                }
+                return parseV1(in);
+            case V2:
+                if (!acceptV2) {
+                    throw new ProxyProtocolException(Reason.VERSION_NOT_ACCEPTED, "v2 header not accepted");
+                }
+                return parseV2(in);
+            default:
+                throw new ProxyProtocolException(Reason.NOT_A_PROXY_HEADER,
+                        "first bytes are neither \"PROXY \" nor the v2 signature");
+        }
+    }
+
+    // ---------------------------------------------------------------- v1
+
+    private static ProxyHeader parseV1(ByteBuf in) {
+        final int r = in.readerIndex();
+        final int n = in.readableBytes();
+        final int p = r + V1_PREFIX.length;
+
+        // The protocol word can be judged before the line is complete.
+        byte[] proto = protocolWord(in, p, r + n);
+
+        // Find CR; it must be followed by LF and end the line within 107 bytes.
+        int limit = r + Math.min(n, V1_MAX_LENGTH - 1);
+        int cr = -1;
+        for (int i = p; i < limit; i++) {
+            byte b = in.getByte(i);
+            if (b == '\r') {
+                cr = i;
+                break;
+            }
+            if (b == '\n') {
+                throw new ProxyProtocolException(Reason.V1_MALFORMED, "LF without CR");
+            }
+        }
+        if (cr < 0) {
+            if (n >= V1_MAX_LENGTH - 1) {
+                throw new ProxyProtocolException(Reason.V1_TOO_LONG, "no CRLF within 107 bytes");
+            }
+            return null;
+        }
+        if (cr + 1 >= r + n) {
+            return null;
+        }
+        if (in.getByte(cr + 1) != '\n') {
+            throw new ProxyProtocolException(Reason.V1_MALFORMED, "CR without LF");
+        }
+        if (proto == null) {
+            throw new ProxyProtocolException(Reason.V1_MALFORMED, "missing protocol");
+        }
+        int headerLength = cr + 2 - r;
+
+        if (proto == UNKNOWN) {
+            int after = p + UNKNOWN.length;
+            if (after != cr && in.getByte(after) != ' ') {
+                throw new ProxyProtocolException(Reason.V1_MALFORMED, "unknown protocol");
+            }
+            // The rest of an UNKNOWN line is ignored by the spec.
+            return new ProxyHeader(Version.V1, Command.PROXY, Family.UNSPEC, Transport.UNSPEC,
+                    null, null, null, null, Collections.emptyList(), headerLength);
+        }
+
+        boolean v6 = proto == TCP6;
+        int f0 = p + TCP4.length;
+        int f1 = fieldEnd(in, f0, cr, "source address");
+        int f2 = fieldEnd(in, f1 + 1, cr, "destination address");
+        int f3 = fieldEnd(in, f2 + 1, cr, "source port");
+        int f4 = cr;
+        if (f3 + 1 >= f4) {
+            throw new ProxyProtocolException(Reason.V1_MALFORMED, "missing destination port");
+        }
+        for (int i = f3 + 1; i < f4; i++) {
+            if (in.getByte(i) == ' ') {
+                throw new ProxyProtocolException(Reason.V1_MALFORMED, "extra field or space");
+            }
+        }
+        InetAddress src = v1Address(in, f0, f1, v6);
+        InetAddress dst = v1Address(in, f1 + 1, f2, v6);
+        int sport = v1Port(in, f2 + 1, f3);
+        int dport = v1Port(in, f3 + 1, f4);
+        return new ProxyHeader(Version.V1, Command.PROXY, v6 ? Family.INET6 : Family.INET, Transport.STREAM,
+                new InetSocketAddress(src, sport), new InetSocketAddress(dst, dport), null, null,
+                Collections.emptyList(), headerLength);
+    }
+
+    /** Matches the protocol word against what is readable; null if too few bytes to know. */
+    private static byte[] protocolWord(ByteBuf in, int from, int end) {
+        int avail = end - from;
+        byte[][] words = {TCP4, TCP6, UNKNOWN};
+        byte[] found = null;
+        boolean possible = false;
+        for (byte[] w : words) {
+            int k = Math.min(avail, w.length);
+            boolean ok = true;
+            for (int i = 0; i < k; i++) {
+                if (in.getByte(from + i) != w[i]) {
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) {
+                possible = true;
+                if (avail >= w.length) {
+                    found = w;
+                }
+            }
+        }
+        if (!possible) {
+            throw new ProxyProtocolException(Reason.V1_MALFORMED, "protocol is not TCP4, TCP6 or UNKNOWN");
+        }
+        return found;
+    }
+
+    /** Returns the index of the single space ending a non-empty field that starts at {@code from}. */
+    private static int fieldEnd(ByteBuf in, int from, int cr, String what) {
+        for (int i = from; i < cr; i++) {
+            if (in.getByte(i) == ' ') {
+                if (i == from) {
+                    throw new ProxyProtocolException(Reason.V1_MALFORMED, "empty " + what + " (double space)");
+                }
+                return i;
+            }
+        }
+        throw new ProxyProtocolException(Reason.V1_MALFORMED, "missing field after " + what);
+    }
+
+    private static InetAddress v1Address(ByteBuf in, int from, int to, boolean v6) {
+        byte[] bytes = v6 ? parseIpv6(in, from, to) : parseIpv4(in, from, to, null, 0);
+        if (bytes == null) {
+            throw new ProxyProtocolException(Reason.V1_INVALID_ADDRESS,
+                    "not a canonical " + (v6 ? "IPv6" : "IPv4") + " literal: \""
+                            + in.toString(from, to - from, StandardCharsets.ISO_8859_1) + '"');
+        }
+        return address(bytes);
+    }
+
+    private static int v1Port(ByteBuf in, int from, int to) {
+        int len = to - from;
+        if (len < 1 || len > 5 || (len > 1 && in.getByte(from) == '0')) {
+            throw badPort(in, from, to);
+        }
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            int d = in.getByte(i) - '0';
+            if (d < 0 || d > 9) {
+                throw badPort(in, from, to);
+            }
+            v = v * 10 + d;
+        }
+        if (v > 0xFFFF) {
+            throw badPort(in, from, to);
+        }
+        return v;
+    }
+
+    private static ProxyProtocolException badPort(ByteBuf in, int from, int to) {
+        return new ProxyProtocolException(Reason.V1_INVALID_PORT,
+                "not a port 0..65535: \"" + in.toString(from, to - from, StandardCharsets.ISO_8859_1) + '"');
+    }
+
+    /**
+     * Parses a dotted quad with no leading zeros into {@code out} at {@code at} (a new array if
+     * {@code out} is null); returns null if it is not one.
+     */
+    static byte[] parseIpv4(ByteBuf in, int from, int to, byte[] out, int at) {
+        byte[] res = out != null ? out : new byte[4];
+        int part = 0;
+        int i = from;
+        while (true) {
+            int start = i;
+            int v = 0;
+            while (i < to && i - start < 4) {
+                int d = in.getByte(i) - '0';
+                if (d < 0 || d > 9) {
+                    break;
+                }
+                v = v * 10 + d;
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && in.getByte(start) == '0')) {
+                return null;
+            }
+            res[at + part++] = (byte) v;
+            if (part == 4) {
+                return i == to ? res : null;
+            }
+            if (i >= to || in.getByte(i) != '.') {
+                return null;
+            }
+            i++;
+        }
+    }
+
+    /** Parses RFC 4291 IPv6 text (no zone, no brackets); returns null if it is not one. */
+    static byte[] parseIpv6(ByteBuf in, int from, int to) {
+        if (to - from < 2) {
+            return null;
+        }
+        byte[] out = new byte[16];
+        int words = 0;
+        int compress = -1;
+        int i = from;
+        if (in.getByte(i) == ':') {
+            if (in.getByte(i + 1) != ':') {
+                return null;
+            }
+            compress = 0;
+            i += 2;
+        }
+        while (i < to) {
+            int start = i;
+            int v = 0;
+            while (i < to && i - start < 5) {
+                int h = Character.digit(in.getByte(i), 16);
+                if (h < 0) {
+                    break;
+                }
+                v = (v << 4) | h;
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0) {
+                return null;
+            }
+            if (i < to && in.getByte(i) == '.') {
+                // Embedded IPv4 in the last 32 bits.
+                if (words > 6 || parseIpv4(in, start, to, out, words * 2) == null) {
+                    return null;
+                }
+                words += 2;
+                i = to;
+                break;
+            }
+            if (digits > 4 || words == 8) {
+                return null;
+            }
+            out[words * 2] = (byte) (v >>> 8);
+            out[words * 2 + 1] = (byte) v;
+            words++;
+            if (i == to) {
+                break;
+            }
+            if (in.getByte(i) != ':') {
+                return null;
+            }
+            i++;
+            if (i < to && in.getByte(i) == ':') {
+                if (compress >= 0) {
+                    return null;
+                }
+                compress = words;
+                i++;
+            } else if (i == to) {
+                return null;
+            }
+        }
+        if (compress >= 0) {
+            if (words >= 8) {
+                return null;
+            }
+            int tail = words - compress;
+            int shift = 8 - words;
+            for (int w = words - 1; w >= compress; w--) {
+                out[(w + shift) * 2] = out[w * 2];
+                out[(w + shift) * 2 + 1] = out[w * 2 + 1];
+            }
+            for (int w = compress; w < compress + shift && w < 8; w++) {
+                out[w * 2] = 0;
+                out[w * 2 + 1] = 0;
+            }
+            assert tail >= 0;
+        } else if (words != 8) {
+            return null;
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- v2
+
+    private ProxyHeader parseV2(ByteBuf in) {
+        final int r = in.readerIndex();
+        final int n = in.readableBytes();
+        if (n <= 12) {
+            return null;
+        }
+        int verCmd = in.getUnsignedByte(r + 12);
+        if ((verCmd >>> 4) != 2) {
+            throw new ProxyProtocolException(Reason.V2_UNSUPPORTED_VERSION,
+                    "version " + (verCmd >>> 4) + " (only 2 exists)");
+        }
+        Command command;
+        switch (verCmd & 0x0F) {
+            case 0:
+                command = Command.LOCAL;
+                break;
+            case 1:
+                command = Command.PROXY;
+                break;
+            default:
+                throw new ProxyProtocolException(Reason.V2_UNSUPPORTED_COMMAND, "command " + (verCmd & 0x0F));
+        }
+        if (n < 14) {
+            return null;
+        }
+        int famByte = in.getUnsignedByte(r + 13);
+        Family family;
+        Transport transport;
+        int addrLen;
+        switch (famByte) {
+            case 0x00: family = Family.UNSPEC; transport = Transport.UNSPEC; addrLen = 0; break;
+            case 0x11: family = Family.INET; transport = Transport.STREAM; addrLen = 12; break;
+            case 0x12: family = Family.INET; transport = Transport.DGRAM; addrLen = 12; break;
+            case 0x21: family = Family.INET6; transport = Transport.STREAM; addrLen = 36; break;
+            case 0x22: family = Family.INET6; transport = Transport.DGRAM; addrLen = 36; break;
+            case 0x31: family = Family.UNIX; transport = Transport.STREAM; addrLen = 216; break;
+            case 0x32: family = Family.UNIX; transport = Transport.DGRAM; addrLen = 216; break;
+            default:
+                throw new ProxyProtocolException(Reason.V2_UNSUPPORTED_FAMILY,
+                        String.format("family/transport byte 0x%02X", famByte));
+        }
+        if (command == Command.PROXY) {
+            if ((transport == Transport.STREAM && !allowStream) || (transport == Transport.DGRAM && !allowDgram)) {
+                throw new ProxyProtocolException(Reason.TRANSPORT_NOT_ALLOWED, transport + " transport not accepted here");
+            }
+            if (family == Family.UNSPEC && rejectUnspecProxy) {
+                throw new ProxyProtocolException(Reason.UNSPEC_NOT_ALLOWED, "PROXY command with UNSPEC family");
+            }
+        }
+        if (n < V2_FIXED_LENGTH) {
+            return null;
+        }
+        int len = in.getUnsignedShort(r + 14);
+        int total = V2_FIXED_LENGTH + len;
+        if (total > maxV2Length) {
+            throw new ProxyProtocolException(Reason.V2_TOO_LONG, total + " bytes, more than the " + maxV2Length + " allowed");
+        }
+        if (len < addrLen) {
+            throw new ProxyProtocolException(Reason.V2_ADDRESS_TRUNCATED,
+                    "length " + len + " is shorter than the " + addrLen + "-byte " + family + " address block");
+        }
+        if (n < total) {
+            return null;
+        }
+
+        InetSocketAddress src = null;
+        InetSocketAddress dst = null;
+        String srcPath = null;
+        String dstPath = null;
+        int a = r + V2_FIXED_LENGTH;
+        if (command == Command.PROXY) {
+            if (family == Family.INET || family == Family.INET6) {
+                int w = family == Family.INET ? 4 : 16;
+                byte[] sb = new byte[w];
+                byte[] db = new byte[w];
+                in.getBytes(a, sb);
+                in.getBytes(a + w, db);
+                src = new InetSocketAddress(address(sb), in.getUnsignedShort(a + 2 * w));
+                dst = new InetSocketAddress(address(db), in.getUnsignedShort(a + 2 * w + 2));
+            } else if (family == Family.UNIX) {
+                srcPath = unixPath(in, a);
+                dstPath = unixPath(in, a + 108);
+            }
+        }
+
+        List<ProxyTlv> tlvs = Collections.emptyList();
+        int tlvStart = a + addrLen;
+        int tlvLen = r + total - tlvStart;
+        if (tlvLen > 0) {
+            byte[] t = new byte[tlvLen];
+            in.getBytes(tlvStart, t);
+            int crcAt = -1;
+            ArrayList<ProxyTlv> list = new ArrayList<>(4);
+            int i = 0;
+            while (i < tlvLen) {
+                if (tlvLen - i < 3) {
+                    throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "truncated TLV header at offset " + (tlvStart - r + i));
+                }
+                int type = t[i] & 0xFF;
+                int vlen = ((t[i + 1] & 0xFF) << 8) | (t[i + 2] & 0xFF);
+                int v = i + 3;
+                if (vlen > tlvLen - v) {
+                    throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED,
+                            ProxyTlv.typeName(type) + " TLV of " + vlen + " bytes runs past the header end");
+                }
+                switch (type) {
+                    case ProxyTlv.CRC32C:
+                        if (vlen != 4) {
+                            throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "CRC32C TLV of " + vlen + " bytes, not 4");
+                        }
+                        if (crcAt >= 0) {
+                            throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "more than one CRC32C TLV");
+                        }
+                        crcAt = v;
+                        break;
+                    case ProxyTlv.AUTHORITY:
+                        if (vlen > AUTHORITY_MAX_LENGTH) {
+                            throw new ProxyProtocolException(Reason.V2_TLV_TOO_LONG, "AUTHORITY of " + vlen + " bytes");
+                        }
+                        break;
+                    case ProxyTlv.UNIQUE_ID:
+                        if (vlen > UNIQUE_ID_MAX_LENGTH) {
+                            throw new ProxyProtocolException(Reason.V2_TLV_TOO_LONG, "UNIQUE_ID of " + vlen + " bytes");
+                        }
+                        break;
+                    case ProxyTlv.SSL:
+                        checkSsl(t, v, vlen);
+                        break;
+                    default:
+                        break;
+                }
+                list.add(new ProxyTlv(type, t, v, vlen));
+                i = v + vlen;
+            }
+            if (crcAt >= 0) {
+                CRC32C crc = new CRC32C();
+                crc.update(in.nioBuffer(r, tlvStart - r));
+                crc.update(t, 0, crcAt);
+                crc.update(ZERO4, 0, 4);
+                crc.update(t, crcAt + 4, tlvLen - crcAt - 4);
+                long expected = ((t[crcAt] & 0xFFL) << 24) | ((t[crcAt + 1] & 0xFF) << 16)
+                        | ((t[crcAt + 2] & 0xFF) << 8) | (t[crcAt + 3] & 0xFF);
+                if (crc.getValue() != expected) {
+                    throw new ProxyProtocolException(Reason.V2_CRC_MISMATCH,
+                            String.format("header says %08x, computed %08x", expected, crc.getValue()));
+                }
+            }
+            tlvs = Collections.unmodifiableList(list);
+        }
+        return new ProxyHeader(Version.V2, command, family, transport, src, dst, srcPath, dstPath, tlvs, total);
+    }
+
+    private static void checkSsl(byte[] t, int v, int vlen) {
+        if (vlen < 5) {
+            throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "SSL TLV of " + vlen + " bytes, less than 5");
+        }
+        int end = v + vlen;
+        int i = v + 5;
+        while (i < end) {
+            if (end - i < 3) {
+                throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "truncated SSL sub-TLV header");
+            }
+            int slen = ((t[i + 1] & 0xFF) << 8) | (t[i + 2] & 0xFF);
+            if (slen > end - i - 3) {
+                throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED,
+                        ProxyTlv.typeName(t[i] & 0xFF) + " sub-TLV runs past the SSL TLV");
+            }
+            i += 3 + slen;
+        }
+    }
+
+    /** Typed view of an SSL TLV; null if its shape is invalid (only possible for built headers). */
+    static ProxySslInfo sslInfo(ProxyTlv tlv) {
+        byte[] t = tlv.array();
+        int v = tlv.arrayOffset();
+        int vlen = tlv.length();
+        try {
+            checkSsl(t, v, vlen);
+        } catch (ProxyProtocolException e) {
+            return null;
+        }
+        int client = t[v] & 0xFF;
+        long verify = ((t[v + 1] & 0xFFL) << 24) | ((t[v + 2] & 0xFF) << 16) | ((t[v + 3] & 0xFF) << 8) | (t[v + 4] & 0xFF);
+        List<ProxyTlv> subs = new ArrayList<>();
+        int end = v + vlen;
+        int i = v + 5;
+        while (i < end) {
+            int slen = ((t[i + 1] & 0xFF) << 8) | (t[i + 2] & 0xFF);
+            subs.add(new ProxyTlv(t[i] & 0xFF, t, i + 3, slen));
+            i += 3 + slen;
+        }
+        return new ProxySslInfo(client, verify, Collections.unmodifiableList(subs));
+    }
+
+    private static String unixPath(ByteBuf in, int at) {
+        int end = at;
+        while (end < at + 108 && in.getByte(end) != 0) {
+            end++;
+        }
+        return in.toString(at, end - at, StandardCharsets.UTF_8);
+    }
+
+    private static InetAddress address(byte[] bytes) {
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // only on a wrong array length
+        }
+    }
+
+    /** Configures a {@link ProxyHeaderParser}. */
+    public static final class Builder {
+        private int maxV2Length = DEFAULT_V2_MAX_LENGTH;
+        private boolean acceptV1 = true;
+        private boolean acceptV2 = true;
+        private boolean allowStream = true;
+        private boolean allowDgram;
+        private boolean rejectUnspecProxy;
+
+        private Builder() {
+        }
+
+        /** Sets the cap on a whole v2 header, 16..65551 bytes (default 4096). */
+        public Builder maxV2Length(int maxV2Length) {
+            if (maxV2Length < V2_FIXED_LENGTH || maxV2Length > V2_MAX_LENGTH) {
+                throw new IllegalArgumentException("maxV2Length must be 16.." + V2_MAX_LENGTH + ": " + maxV2Length);
+            }
+            this.maxV2Length = maxV2Length;
+            return this;
+        }
+
+        /** Sets whether v1 headers are accepted (default true). */
+        public Builder acceptV1(boolean acceptV1) {
+            this.acceptV1 = acceptV1;
+            return this;
+        }
+
+        /** Sets whether v2 headers are accepted (default true). */
+        public Builder acceptV2(boolean acceptV2) {
+            this.acceptV2 = acceptV2;
+            return this;
+        }
+
+        /** Sets whether PROXY headers with a STREAM transport are accepted (default true). */
+        public Builder allowStream(boolean allowStream) {
+            this.allowStream = allowStream;
+            return this;
+        }
+
+        /** Sets whether PROXY headers with a DGRAM transport are accepted (default false). */
+        public Builder allowDgram(boolean allowDgram) {
+            this.allowDgram = allowDgram;
+            return this;
+        }
+
+        /** Sets whether a PROXY command with the UNSPEC family is refused (default false: accepted). */
+        public Builder rejectUnspecProxy(boolean rejectUnspecProxy) {
+            this.rejectUnspecProxy = rejectUnspecProxy;
+            return this;
+        }
+
+        /** Builds the parser. */
+        public ProxyHeaderParser build() {
+            if (!acceptV1 && !acceptV2) {
+                throw new IllegalStateException("at least one version must be accepted");
+            }
+            return new ProxyHeaderParser(this);
+        }
+    }
+}
