@@ -1,0 +1,187 @@
+package io.github.proxycodec;
+
+import io.netty.handler.ipfilter.IpFilterRuleType;
+import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import io.netty.util.NetUtil;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * An immutable allow-list of proxy addresses (CIDR ranges) that may send PROXY headers.
+ *
+ * <p>Matching reuses Netty's {@link IpSubnetFilterRule}. Entries are IP literals only: a host
+ * name is refused, since resolving it would block and could be spoofed.
+ *
+ * <pre>{@code
+ * TrustedProxies.cloudflare();                        // Cloudflare's published ranges (the default)
+ * TrustedProxies.of("10.0.0.0/8", "2001:db8::/32");   // your own load balancers
+ * TrustedProxies.cloudflare().plus(TrustedProxies.of("127.0.0.1/32"));
+ * }</pre>
+ */
+public final class TrustedProxies {
+
+    private static final String CLOUDFLARE_RESOURCE = "cloudflare-ips.txt";
+    private static final TrustedProxies ANY = new TrustedProxies(Collections.emptyList(), Collections.emptyList(), true);
+    private static volatile TrustedProxies cloudflare;
+
+    private final List<String> cidrs;
+    private final IpSubnetFilterRule[] rules;
+    private final boolean any;
+
+    private TrustedProxies(List<String> cidrs, List<IpSubnetFilterRule> rules, boolean any) {
+        this.cidrs = Collections.unmodifiableList(new ArrayList<>(cidrs));
+        this.rules = rules.toArray(new IpSubnetFilterRule[0]);
+        this.any = any;
+    }
+
+    /** Trusts every source: only for listeners that nothing but your proxy can reach. */
+    public static TrustedProxies any() {
+        return ANY;
+    }
+
+    /** Cloudflare's published IPv4 and IPv6 edge ranges, shipped in the jar. */
+    public static TrustedProxies cloudflare() {
+        TrustedProxies cf = cloudflare;
+        if (cf == null) {
+            try (InputStream in = TrustedProxies.class.getResourceAsStream(CLOUDFLARE_RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException(CLOUDFLARE_RESOURCE + " missing from the jar");
+                }
+                cf = parse(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            cloudflare = cf;
+        }
+        return cf;
+    }
+
+    /**
+     * Trusts the given CIDR ranges, e.g. {@code "10.0.0.0/8"}; a bare address means one host.
+     *
+     * @throws IllegalArgumentException if an entry is not an IP literal with a valid prefix
+     */
+    public static TrustedProxies of(String... cidrs) {
+        return of(List.of(cidrs));
+    }
+
+    /** Trusts the given CIDR ranges; see {@link #of(String...)}. */
+    public static TrustedProxies of(List<String> cidrs) {
+        List<IpSubnetFilterRule> rules = new ArrayList<>(cidrs.size());
+        List<String> kept = new ArrayList<>(cidrs.size());
+        for (String c : cidrs) {
+            String s = c.trim();
+            rules.add(rule(s));
+            kept.add(s);
+        }
+        return new TrustedProxies(kept, rules, false);
+    }
+
+    /** Reads CIDR ranges from a file: one per line, {@code #} comments and blank lines ignored. */
+    public static TrustedProxies fromFile(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return parse(in);
+        }
+    }
+
+    private static TrustedProxies parse(InputStream in) throws IOException {
+        List<String> lines = new ArrayList<>();
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        for (String line; (line = r.readLine()) != null; ) {
+            int hash = line.indexOf('#');
+            String s = (hash >= 0 ? line.substring(0, hash) : line).trim();
+            if (!s.isEmpty()) {
+                lines.add(s);
+            }
+        }
+        return of(lines);
+    }
+
+    private static IpSubnetFilterRule rule(String cidr) {
+        int slash = cidr.indexOf('/');
+        String ip = slash < 0 ? cidr : cidr.substring(0, slash);
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(ip);
+        if (bytes == null) {
+            throw new IllegalArgumentException("not an IP literal: " + cidr);
+        }
+        int max = bytes.length * 8;
+        int prefix;
+        try {
+            prefix = slash < 0 ? max : Integer.parseInt(cidr.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad prefix length: " + cidr);
+        }
+        if (prefix < 0 || prefix > max) {
+            throw new IllegalArgumentException("prefix length out of range: " + cidr);
+        }
+        try {
+            return new IpSubnetFilterRule(InetAddress.getByAddress(bytes), prefix, IpFilterRuleType.ACCEPT);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(cidr, e);
+        }
+    }
+
+    /** Returns a list trusting what this one or {@code other} trusts. */
+    public TrustedProxies plus(TrustedProxies other) {
+        if (any || other.any) {
+            return ANY;
+        }
+        List<String> all = new ArrayList<>(cidrs);
+        all.addAll(other.cidrs);
+        return of(all);
+    }
+
+    /** Returns whether every source is trusted. */
+    public boolean trustsAny() {
+        return any;
+    }
+
+    /** Returns the CIDR ranges as given (empty for {@link #any()}). */
+    public List<String> cidrs() {
+        return cidrs;
+    }
+
+    /** Returns whether {@code address} is trusted; anything but an IP socket address is not. */
+    public boolean contains(SocketAddress address) {
+        if (any) {
+            return true;
+        }
+        if (!(address instanceof InetSocketAddress)) {
+            return false;
+        }
+        InetSocketAddress a = (InetSocketAddress) address;
+        if (a.isUnresolved()) {
+            return false;
+        }
+        for (IpSubnetFilterRule rule : rules) {
+            if (rule.matches(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns whether {@code address} is trusted. */
+    public boolean contains(InetAddress address) {
+        return contains(new InetSocketAddress(address, 0));
+    }
+
+    @Override
+    public String toString() {
+        return any ? "TrustedProxies[any]" : "TrustedProxies" + cidrs;
+    }
+}
