@@ -1,0 +1,119 @@
+package io.github.proxycodec.testing;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A captured or hand-made header from {@code src/test/resources/vectors} (the {@code .hex}
+ * format: {@code #} comment lines, then hex), with the facts its comments state.
+ */
+public final class Vector {
+
+    private static final Pattern HEADER_LEN = Pattern.compile("header_len:\\s*(\\d+)");
+
+    private final String name;
+    private final byte[] bytes;
+    private final int headerLength;
+    private final List<String> decoded;
+
+    private Vector(String name, byte[] bytes, int headerLength, List<String> decoded) {
+        this.name = name;
+        this.bytes = bytes;
+        this.headerLength = headerLength;
+        this.decoded = decoded;
+    }
+
+    /** Loads {@code vectors/<name>.hex} from the test class path, e.g. {@code "crafted/v2_tcp4"}. */
+    public static Vector load(String name) {
+        String path = "/vectors/" + name + ".hex";
+        try (InputStream in = Vector.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no vector " + path);
+            }
+            return parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Parses the {@code .hex} text format. */
+    public static Vector parse(String name, String text) {
+        StringBuilder hex = new StringBuilder();
+        int headerLength = -1;
+        List<String> decoded = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String s = line.trim();
+            if (s.startsWith("#")) {
+                Matcher m = HEADER_LEN.matcher(s);
+                if (m.find()) {
+                    headerLength = Integer.parseInt(m.group(1));
+                }
+                int d = s.indexOf("decoded:");
+                if (d >= 0) {
+                    decoded.add(s.substring(d + "decoded:".length()).trim());
+                }
+            } else {
+                hex.append(s.replaceAll("\\s+", ""));
+            }
+        }
+        return new Vector(name, hex(hex.toString()), headerLength, Collections.unmodifiableList(decoded));
+    }
+
+    /** Decodes a hex string (whitespace allowed). */
+    public static byte[] hex(String s) {
+        String h = s.replaceAll("\\s+", "");
+        if (h.length() % 2 != 0) {
+            throw new IllegalArgumentException("odd hex length");
+        }
+        byte[] out = new byte[h.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
+    }
+
+    /** Returns the vector's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Returns a copy of every byte of the vector (header and any payload after it). */
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    /** Returns a new unpooled buffer holding {@link #bytes()}; the caller owns it. */
+    public ByteBuf buffer() {
+        return Unpooled.wrappedBuffer(bytes());
+    }
+
+    /** Returns {@code header_len} from the comments, or -1 if absent. */
+    public int headerLength() {
+        return headerLength;
+    }
+
+    /** Returns the bytes after the header. */
+    public byte[] payload() {
+        return java.util.Arrays.copyOfRange(bytes, Math.max(headerLength, 0), bytes.length);
+    }
+
+    /** Returns the text of each {@code decoded:} comment line, in order. */
+    public List<String> decoded() {
+        return decoded;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
