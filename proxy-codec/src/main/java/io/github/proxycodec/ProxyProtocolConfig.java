@@ -1,0 +1,277 @@
+package io.github.proxycodec;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Immutable, shareable settings of a {@link ProxyProtocolHandler}. One instance serves every
+ * connection of a server.
+ *
+ * <table border="1">
+ * <caption>Settings and defaults</caption>
+ * <tr><th>setting</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@link Builder#trustedProxies}</td><td>{@link TrustedProxies#cloudflare()}</td>
+ *     <td>peers allowed to send a header</td></tr>
+ * <tr><td>{@link Builder#untrustedPolicy}</td><td>{@link UntrustedPolicy#CLOSE}</td>
+ *     <td>what to do with a connection from anyone else</td></tr>
+ * <tr><td>{@link Builder#headerPolicy}</td><td>{@link HeaderPolicy#REQUIRED}</td>
+ *     <td>whether a trusted peer must send a header</td></tr>
+ * <tr><td>{@link Builder#acceptV1}, {@link Builder#acceptV2}</td><td>both</td>
+ *     <td>versions accepted</td></tr>
+ * <tr><td>{@link Builder#headerTimeout}</td><td>5 s</td><td>time allowed for the whole header</td></tr>
+ * <tr><td>{@link Builder#maxV2HeaderLength}</td><td>4096</td><td>cap on a v2 header (16..65551)</td></tr>
+ * <tr><td>{@link Builder#allowDatagramTransport}</td><td>false</td>
+ *     <td>accept a DGRAM (UDP) family on a TCP connection</td></tr>
+ * <tr><td>{@link Builder#rejectUnspecProxy}</td><td>false</td>
+ *     <td>refuse a v2 PROXY command with the UNSPEC family</td></tr>
+ * <tr><td>{@link Builder#fireExceptionOnFailure}</td><td>false</td>
+ *     <td>also raise failures through {@code exceptionCaught}</td></tr>
+ * </table>
+ */
+public final class ProxyProtocolConfig {
+
+    /** The default header timeout. */
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(5);
+
+    /** What to do with a connection from a peer outside the trusted list. */
+    public enum UntrustedPolicy {
+        /** Close it at once with reason {@code UNTRUSTED_SOURCE}. */
+        CLOSE,
+        /**
+         * Serve it as a direct client (its own address is the client address); if it starts with
+         * a PROXY header anyway, close it with reason {@code UNTRUSTED_SOURCE}.
+         */
+        SERVE_DIRECT
+    }
+
+    /** Whether a trusted peer must send a header. */
+    public enum HeaderPolicy {
+        /** A connection that does not start with a header is closed ({@code NOT_A_PROXY_HEADER}). */
+        REQUIRED,
+        /** A connection that does not start with a header is passed through untouched. */
+        OPTIONAL
+    }
+
+    private static final ProxyProtocolConfig DEFAULT = builder().build();
+
+    private final TrustedProxies trustedProxies;
+    private final UntrustedPolicy untrustedPolicy;
+    private final HeaderPolicy headerPolicy;
+    private final boolean acceptV1;
+    private final boolean acceptV2;
+    private final Duration headerTimeout;
+    private final int maxV2HeaderLength;
+    private final boolean allowDatagramTransport;
+    private final boolean rejectUnspecProxy;
+    private final boolean fireExceptionOnFailure;
+    private final ProxyHeaderParser parser;
+
+    private ProxyProtocolConfig(Builder b) {
+        this.trustedProxies = b.trustedProxies;
+        this.untrustedPolicy = b.untrustedPolicy;
+        this.headerPolicy = b.headerPolicy;
+        this.acceptV1 = b.acceptV1;
+        this.acceptV2 = b.acceptV2;
+        this.headerTimeout = b.headerTimeout;
+        this.maxV2HeaderLength = b.maxV2HeaderLength;
+        this.allowDatagramTransport = b.allowDatagramTransport;
+        this.rejectUnspecProxy = b.rejectUnspecProxy;
+        this.fireExceptionOnFailure = b.fireExceptionOnFailure;
+        this.parser = ProxyHeaderParser.builder()
+                .acceptV1(acceptV1)
+                .acceptV2(acceptV2)
+                .maxV2Length(maxV2HeaderLength)
+                .allowStream(true)
+                .allowDgram(allowDatagramTransport)
+                .rejectUnspecProxy(rejectUnspecProxy)
+                .build();
+    }
+
+    /** Returns the defaults: Cloudflare's ranges trusted, header required, v1 and v2, 5 s. */
+    public static ProxyProtocolConfig defaults() {
+        return DEFAULT;
+    }
+
+    /** Returns a builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns a builder starting from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.trustedProxies = trustedProxies;
+        b.untrustedPolicy = untrustedPolicy;
+        b.headerPolicy = headerPolicy;
+        b.acceptV1 = acceptV1;
+        b.acceptV2 = acceptV2;
+        b.headerTimeout = headerTimeout;
+        b.maxV2HeaderLength = maxV2HeaderLength;
+        b.allowDatagramTransport = allowDatagramTransport;
+        b.rejectUnspecProxy = rejectUnspecProxy;
+        b.fireExceptionOnFailure = fireExceptionOnFailure;
+        return b;
+    }
+
+    /** Returns the peers allowed to send a header. */
+    public TrustedProxies trustedProxies() {
+        return trustedProxies;
+    }
+
+    /** Returns what happens to connections from untrusted peers. */
+    public UntrustedPolicy untrustedPolicy() {
+        return untrustedPolicy;
+    }
+
+    /** Returns whether trusted peers must send a header. */
+    public HeaderPolicy headerPolicy() {
+        return headerPolicy;
+    }
+
+    /** Returns whether v1 headers are accepted. */
+    public boolean acceptV1() {
+        return acceptV1;
+    }
+
+    /** Returns whether v2 headers are accepted. */
+    public boolean acceptV2() {
+        return acceptV2;
+    }
+
+    /** Returns the time allowed for a whole header, from the moment the connection is active. */
+    public Duration headerTimeout() {
+        return headerTimeout;
+    }
+
+    /** Returns the cap on a whole v2 header in bytes. */
+    public int maxV2HeaderLength() {
+        return maxV2HeaderLength;
+    }
+
+    /** Returns whether a DGRAM family is accepted on a TCP connection. */
+    public boolean allowDatagramTransport() {
+        return allowDatagramTransport;
+    }
+
+    /** Returns whether a v2 PROXY command with the UNSPEC family is refused. */
+    public boolean rejectUnspecProxy() {
+        return rejectUnspecProxy;
+    }
+
+    /** Returns whether failures are also fired as {@code exceptionCaught}. */
+    public boolean fireExceptionOnFailure() {
+        return fireExceptionOnFailure;
+    }
+
+    /** Returns the parser these settings describe. */
+    public ProxyHeaderParser parser() {
+        return parser;
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyProtocolConfig{trusted=" + trustedProxies + ", untrusted=" + untrustedPolicy
+                + ", header=" + headerPolicy + ", v1=" + acceptV1 + ", v2=" + acceptV2
+                + ", timeout=" + headerTimeout + ", maxV2=" + maxV2HeaderLength
+                + ", dgram=" + allowDatagramTransport + ", rejectUnspec=" + rejectUnspecProxy + '}';
+    }
+
+    /** Builds a {@link ProxyProtocolConfig}. */
+    public static final class Builder {
+        private TrustedProxies trustedProxies = TrustedProxies.cloudflare();
+        private UntrustedPolicy untrustedPolicy = UntrustedPolicy.CLOSE;
+        private HeaderPolicy headerPolicy = HeaderPolicy.REQUIRED;
+        private boolean acceptV1 = true;
+        private boolean acceptV2 = true;
+        private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+        private int maxV2HeaderLength = ProxyHeaderParser.DEFAULT_V2_MAX_LENGTH;
+        private boolean allowDatagramTransport;
+        private boolean rejectUnspecProxy;
+        private boolean fireExceptionOnFailure;
+
+        private Builder() {
+        }
+
+        /** Sets the peers allowed to send a header (default: Cloudflare's published ranges). */
+        public Builder trustedProxies(TrustedProxies trustedProxies) {
+            this.trustedProxies = Objects.requireNonNull(trustedProxies, "trustedProxies");
+            return this;
+        }
+
+        /** Sets what happens to connections from untrusted peers (default CLOSE). */
+        public Builder untrustedPolicy(UntrustedPolicy untrustedPolicy) {
+            this.untrustedPolicy = Objects.requireNonNull(untrustedPolicy, "untrustedPolicy");
+            return this;
+        }
+
+        /** Sets whether trusted peers must send a header (default REQUIRED). */
+        public Builder headerPolicy(HeaderPolicy headerPolicy) {
+            this.headerPolicy = Objects.requireNonNull(headerPolicy, "headerPolicy");
+            return this;
+        }
+
+        /** Sets whether v1 headers are accepted (default true). */
+        public Builder acceptV1(boolean acceptV1) {
+            this.acceptV1 = acceptV1;
+            return this;
+        }
+
+        /** Sets whether v2 headers are accepted (default true). */
+        public Builder acceptV2(boolean acceptV2) {
+            this.acceptV2 = acceptV2;
+            return this;
+        }
+
+        /** Sets the time allowed for a whole header (default 5 s; at least 1 ms). */
+        public Builder headerTimeout(Duration headerTimeout) {
+            Objects.requireNonNull(headerTimeout, "headerTimeout");
+            if (headerTimeout.toMillis() < 1) {
+                throw new IllegalArgumentException("headerTimeout must be at least 1 ms: " + headerTimeout);
+            }
+            this.headerTimeout = headerTimeout;
+            return this;
+        }
+
+        /** Sets the cap on a whole v2 header, 16..65551 bytes (default 4096). */
+        public Builder maxV2HeaderLength(int maxV2HeaderLength) {
+            if (maxV2HeaderLength < ProxyHeaderParser.V2_FIXED_LENGTH
+                    || maxV2HeaderLength > ProxyHeaderParser.V2_MAX_LENGTH) {
+                throw new IllegalArgumentException("maxV2HeaderLength must be 16.."
+                        + ProxyHeaderParser.V2_MAX_LENGTH + ": " + maxV2HeaderLength);
+            }
+            this.maxV2HeaderLength = maxV2HeaderLength;
+            return this;
+        }
+
+        /** Sets whether a DGRAM family is accepted on a TCP connection (default false). */
+        public Builder allowDatagramTransport(boolean allowDatagramTransport) {
+            this.allowDatagramTransport = allowDatagramTransport;
+            return this;
+        }
+
+        /** Sets whether a v2 PROXY command with the UNSPEC family is refused (default false). */
+        public Builder rejectUnspecProxy(boolean rejectUnspecProxy) {
+            this.rejectUnspecProxy = rejectUnspecProxy;
+            return this;
+        }
+
+        /**
+         * Sets whether a failure is also fired as {@code exceptionCaught} (default false). Off by
+         * default because an unhandled exception is logged by Netty's pipeline tail, and a
+         * hostile client must not be able to write to the server's log at will; the failure
+         * always reaches {@code userEventTriggered} as a {@link ProxyProtocolEvent}.
+         */
+        public Builder fireExceptionOnFailure(boolean fireExceptionOnFailure) {
+            this.fireExceptionOnFailure = fireExceptionOnFailure;
+            return this;
+        }
+
+        /** Builds the configuration. */
+        public ProxyProtocolConfig build() {
+            if (!acceptV1 && !acceptV2) {
+                throw new IllegalStateException("at least one of v1 and v2 must be accepted");
+            }
+            return new ProxyProtocolConfig(this);
+        }
+    }
+}
