@@ -87,7 +87,14 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         if (ctx.channel().isActive()) {
-            start(ctx);
+            // Added to a live channel (e.g. from a ChannelInitializer of an accepted child, or
+            // later). Start once the handlers after this one are in place, so that they see the
+            // outcome; channelActive or a read may start it sooner.
+            ctx.executor().execute(() -> {
+                if (ctx.channel().isActive() && !ctx.isRemoved()) {
+                    start(ctx);
+                }
+            });
         }
     }
 
