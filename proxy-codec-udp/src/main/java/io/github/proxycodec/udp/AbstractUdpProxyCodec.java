@@ -34,6 +34,7 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
     private final AtomicLongArray drops = new AtomicLongArray(REASONS.length);
     private final List<UdpProxyEvent> pending = new ArrayList<>(4);
     private boolean firing;
+    private volatile ChannelHandlerContext ctx;
 
     AbstractUdpProxyCodec(UdpProxyConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -66,6 +67,32 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
 
     /** Returns how many flows are currently known. */
     public abstract int flows();
+
+    /**
+     * Removes idle flows now. Expiry otherwise happens lazily, on the next datagram or reply,
+     * which is enough to bound memory; call this from a scheduled task if {@link #flows()} and
+     * the expiry events must be current on a quiet channel. Safe to call from any thread.
+     */
+    public final void expireIdleFlows() {
+        ChannelHandlerContext c = ctx;
+        if (c == null) {
+            return;
+        }
+        if (c.executor().inEventLoop()) {
+            expireIdle();
+            fireEvents(c);
+        } else {
+            c.executor().execute(this::expireIdleFlows);
+        }
+    }
+
+    /** Removes idle flows from every table, queueing their events. */
+    abstract void expireIdle();
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
 
     // ------------------------------------------------------------------ inbound
 
@@ -219,6 +246,7 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        this.ctx = null;
         pending.clear();
         clearFlows();
     }

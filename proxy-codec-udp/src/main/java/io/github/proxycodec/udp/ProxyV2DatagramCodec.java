@@ -302,6 +302,15 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
     }
 
     @Override
+    void expireIdle() {
+        long now = config.ticker().nanoTime();
+        replyRoutes.expireIdle(now);
+        if (edgeFlows != null) {
+            edgeFlows.expireIdle(now);
+        }
+    }
+
+    @Override
     void clearFlows() {
         replyRoutes.clear();
         if (edgeFlows != null) {

@@ -168,6 +168,11 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     }
 
     @Override
+    void expireIdle() {
+        flows.expireIdle(config.ticker().nanoTime());
+    }
+
+    @Override
     void clearFlows() {
         flows.clear();
     }

@@ -385,6 +385,20 @@ class SppCodecTest {
     }
 
     @Test
+    void idleFlowsCanBeExpiredWithoutWaitingForTraffic() {
+        open(UdpProxyConfig.builder().sppIdleTimeout(Duration.ofSeconds(60)));
+        receive(spp(addr("192.0.2.1", 1), CF, EDGE, "")).release();
+        receive(spp(addr("192.0.2.2", 2), CF, EDGE, "")).release();
+        clock.advance(30, TimeUnit.SECONDS);
+        receive(spp(addr("192.0.2.2", 2), CF, EDGE, "")).release();
+        clock.advance(30, TimeUnit.SECONDS);
+        codec.expireIdleFlows();
+        assertEquals(1, codec.flows(), "only the client quiet for 60 s is gone");
+        assertEquals(1, codec.expirations());
+        assertEquals(addr("192.0.2.1", 1), events.of(UdpProxyEvent.Kind.FLOW_EXPIRED).get(0).client());
+    }
+
+    @Test
     void defaultSppIdleTimeoutIsLongerThanSpectrumsUdpTimeout() {
         assertTrue(UdpProxyConfig.defaults().sppIdleTimeout().compareTo(Duration.ofSeconds(30)) > 0);
         assertEquals(65536, UdpProxyConfig.defaults().maxFlows());
