@@ -461,6 +461,30 @@ class ProxyV2DatagramCodecTest {
     }
 
     @Test
+    void expiringAFlowAlsoEndsItsReplyRoute() {
+        open(Mode.FIRST_DATAGRAM);
+        InetSocketAddress a = addr("198.51.100.1", 1111);
+        receive(datagram(header(a, SERVICE), PROXY));
+        clock.advance(25, TimeUnit.SECONDS);
+        codec.expireIdleFlows();
+        assertEquals(0, codec.flows());
+        assertEquals(1, events.of(UdpProxyEvent.Kind.FLOW_EXPIRED).size());
+        assertEquals(UdpDropReason.NO_FLOW_FOR_REPLY, refused(new DatagramPacket(buf("x"), a)).reason());
+    }
+
+    @Test
+    void passedOnDatagramsKeepTheirTypeWhenDuplicated() {
+        open(Mode.PER_DATAGRAM);
+        ProxiedDatagram in = receive(v2(addr("198.51.100.1", 1111), PROXY, "q"));
+        ProxiedDatagram dup = in.retainedDuplicate();
+        assertEquals(in.edge(), dup.edge());
+        assertSame(in.proxyHeader(), dup.proxyHeader());
+        assertEquals(in.sender(), dup.sender());
+        dup.release();
+        in.release();
+    }
+
+    @Test
     void modeIsWhatWasConfigured() {
         open(Mode.FIRST_DATAGRAM);
         assertSame(Mode.FIRST_DATAGRAM, codec.mode());

@@ -4,6 +4,8 @@ import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.testing.Vector;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultAddressedEnvelope;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -14,13 +16,13 @@ import org.junit.jupiter.api.Test;
 
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 import static io.github.proxycodec.udp.Udp.EDGE;
 import static io.github.proxycodec.udp.Udp.EDGE2;
-import static io.github.proxycodec.udp.Udp.ORIGIN;
 import static io.github.proxycodec.udp.Udp.STRANGER;
 import static io.github.proxycodec.udp.Udp.addr;
 import static io.github.proxycodec.udp.Udp.buf;
@@ -73,7 +75,7 @@ class SppCodecTest {
             byte[] all = Udp.bytes(out.content());
             assertArrayEquals(header.toByteArray(), Arrays.copyOf(all, SppHeader.LENGTH),
                     "a reply must start with its own client's 38 bytes, unchanged");
-            return new String(all, SppHeader.LENGTH, all.length - SppHeader.LENGTH, java.nio.charset.StandardCharsets.US_ASCII);
+            return new String(all, SppHeader.LENGTH, all.length - SppHeader.LENGTH, StandardCharsets.US_ASCII);
         } finally {
             out.release();
         }
@@ -216,7 +218,7 @@ class SppCodecTest {
         assertEquals(EDGE, out.recipient());
         byte[] sent = Udp.bytes(out.content());
         assertArrayEquals(received, Arrays.copyOf(sent, SppHeader.LENGTH), "same fields, same positions");
-        assertEquals("PONG\n", new String(sent, SppHeader.LENGTH, 5, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals("PONG\n", new String(sent, SppHeader.LENGTH, 5, StandardCharsets.US_ASCII));
         out.release();
     }
 
@@ -423,9 +425,9 @@ class SppCodecTest {
     @Test
     void anEventHandlerThatRepliesFromAFlowEventIsSafe() {
         codec = new SppCodec(UdpProxyConfig.builder().ticker(clock).build());
-        ch = new EmbeddedChannel(codec, new io.netty.channel.ChannelInboundHandlerAdapter() {
+        ch = new EmbeddedChannel(codec, new ChannelInboundHandlerAdapter() {
             @Override
-            public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                 UdpProxyEvent e = (UdpProxyEvent) evt;
                 if (e.kind() == UdpProxyEvent.Kind.FLOW_CREATED) {
                     ctx.writeAndFlush(new DatagramPacket(buf("welcome"), e.client()));

@@ -3,10 +3,13 @@ package io.github.proxycodec.udp;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.testing.Transports;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -182,6 +185,23 @@ class UdpLoopbackEndToEndTest {
         AbstractUdpProxyCodec codec = codecs.get(0);
         assertEquals(0, codec.drops(), "nothing dropped in either direction");
         assertEquals(CLIENTS, codec.flows());
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.github.proxycodec.testing.Transports#available")
+    void aReplyBuiltForTheCodecIsRefusedByAChannelWithoutIt(Transports transport) throws Exception {
+        group = transport.group(1);
+        Channel bare = new Bootstrap().group(group).channel(transport.datagramChannel())
+                .handler(new ChannelInboundHandlerAdapter()).bind("127.0.0.1", 0).sync().channel();
+        toClose.add(() -> bare.close().sync());
+        SppHeader h = SppHeader.of(new InetSocketAddress("127.0.0.1", 9), new InetSocketAddress("127.0.0.1", 53));
+        ProxiedDatagram in = new ProxiedDatagram(bare.alloc().buffer().writeByte(1), h.proxy(), h.client(),
+                new InetSocketAddress("127.0.0.1", 10), h, null);
+        ByteBuf payload = bare.alloc().buffer().writeByte(2);
+        in.release();
+        ChannelFuture f = bare.writeAndFlush(in.reply(payload)).await();
+        assertTrue(f.cause() instanceof UnsupportedOperationException, String.valueOf(f.cause()));
+        assertEquals(0, payload.refCnt(), "the transport released what it refused");
     }
 
     @Test
