@@ -2,9 +2,11 @@ package io.github.proxycodec.udp;
 
 import io.netty.util.concurrent.Ticker;
 
+import java.net.InetSocketAddress;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A bounded map with least-recently-used eviction and idle expiry: the only place the UDP
@@ -15,12 +17,37 @@ import java.util.Map;
  * least recently used one is always first; expiry is lazy, checked from the front on every
  * lookup or insert, and costs O(1) amortised (each entry is removed once). Only the counters
  * and the size are safe to read from other threads.
+ *
+ * <p>Keys are socket addresses that an attacker can choose (spoofed UDP sources travel through
+ * the proxy into the header), so they are hashed with a secret per-table seed: addresses whose
+ * {@code hashCode()} collide on purpose do not collide here, and lookups stay O(1).
  */
-final class FlowTable<K, V> {
+final class FlowTable<V> {
 
     /** Told about each entry removed by eviction or expiry (not by {@link #remove} or replacement). */
-    interface RemovalListener<K, V> {
-        void removed(K key, V value, boolean expired);
+    interface RemovalListener<V> {
+        void removed(InetSocketAddress key, V value, boolean expired);
+    }
+
+    /** An address with its seeded hash. */
+    private static final class Key {
+        final InetSocketAddress address;
+        final int hash;
+
+        Key(InetSocketAddress address, long seed) {
+            this.address = address;
+            this.hash = seededHash(address, seed);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key && ((Key) o).address.equals(address);
+        }
     }
 
     private static final class Slot<V> {
@@ -33,18 +60,19 @@ final class FlowTable<K, V> {
         }
     }
 
-    private final LinkedHashMap<K, Slot<V>> map = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<Key, Slot<V>> map = new LinkedHashMap<>(16, 0.75f, true);
     private final int maxEntries;
     private final long idleNanos;
     private final Ticker ticker;
-    private final RemovalListener<K, V> listener;
+    private final RemovalListener<V> listener;
+    private final long seed = ThreadLocalRandom.current().nextLong();
 
     // Written only by the event loop; volatile so metrics threads see recent values.
     private volatile long evictions;
     private volatile long expirations;
     private volatile int size;
 
-    FlowTable(int maxEntries, long idleNanos, Ticker ticker, RemovalListener<K, V> listener) {
+    FlowTable(int maxEntries, long idleNanos, Ticker ticker, RemovalListener<V> listener) {
         if (maxEntries < 1 || idleNanos <= 0) {
             throw new IllegalArgumentException("maxEntries " + maxEntries + ", idleNanos " + idleNanos);
         }
@@ -55,10 +83,13 @@ final class FlowTable<K, V> {
     }
 
     /** Returns the live value for {@code key} and marks it used now, or {@code null}. */
-    V get(K key) {
+    V get(InetSocketAddress key) {
         long now = ticker.nanoTime();
         expireIdle(now);
-        Slot<V> s = map.get(key);
+        if (key.isUnresolved()) {
+            return null; // only ever filled from datagrams, which carry IP addresses
+        }
+        Slot<V> s = map.get(new Key(key, seed));
         if (s == null) {
             return null;
         }
@@ -72,31 +103,35 @@ final class FlowTable<K, V> {
      *
      * @return the previous live value, or {@code null} if the key was absent
      */
-    V put(K key, V value) {
+    V put(InetSocketAddress key, V value) {
         long now = ticker.nanoTime();
         expireIdle(now);
-        Slot<V> s = map.get(key);
+        Key k = new Key(key, seed);
+        Slot<V> s = map.get(k);
         if (s != null) {
             V old = s.value;
             s.value = value;
             s.lastSeen = now;
             return old;
         }
-        map.put(key, new Slot<>(value, now));
+        map.put(k, new Slot<>(value, now));
         if (map.size() > maxEntries) {
-            Iterator<Map.Entry<K, Slot<V>>> it = map.entrySet().iterator();
-            Map.Entry<K, Slot<V>> eldest = it.next();
+            Iterator<Map.Entry<Key, Slot<V>>> it = map.entrySet().iterator();
+            Map.Entry<Key, Slot<V>> eldest = it.next();
             it.remove();
             evictions++;
-            listener.removed(eldest.getKey(), eldest.getValue().value, false);
+            listener.removed(eldest.getKey().address, eldest.getValue().value, false);
         }
         size = map.size();
         return null;
     }
 
     /** Removes {@code key}; returns its value or {@code null}. */
-    V remove(K key) {
-        Slot<V> s = map.remove(key);
+    V remove(InetSocketAddress key) {
+        if (key.isUnresolved()) {
+            return null;
+        }
+        Slot<V> s = map.remove(new Key(key, seed));
         size = map.size();
         return s == null ? null : s.value;
     }
@@ -106,15 +141,15 @@ final class FlowTable<K, V> {
         if (map.isEmpty()) {
             return;
         }
-        Iterator<Map.Entry<K, Slot<V>>> it = map.entrySet().iterator();
+        Iterator<Map.Entry<Key, Slot<V>>> it = map.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<K, Slot<V>> e = it.next();
+            Map.Entry<Key, Slot<V>> e = it.next();
             if (now - e.getValue().lastSeen < idleNanos) {
                 break; // access order: everything after this was used more recently
             }
             it.remove();
             expirations++;
-            listener.removed(e.getKey(), e.getValue().value, true);
+            listener.removed(e.getKey().address, e.getValue().value, true);
         }
         size = map.size();
     }
@@ -123,6 +158,28 @@ final class FlowTable<K, V> {
     void clear() {
         map.clear();
         size = 0;
+    }
+
+    /**
+     * Hashes the address bytes and port through a seeded mix, so that which addresses collide
+     * depends on a secret the sender cannot see.
+     */
+    static int seededHash(InetSocketAddress a, long seed) {
+        byte[] b = a.getAddress().getAddress();
+        long h = seed;
+        for (int i = 0; i < b.length; i += 4) {
+            int word = ((b[i] & 0xFF) << 24) | ((b[i + 1] & 0xFF) << 16) | ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
+            h = mix(h + (word & 0xFFFFFFFFL));
+        }
+        h = mix(h + ((long) b.length << 16 | a.getPort()));
+        return (int) (h ^ (h >>> 32));
+    }
+
+    /** The 64-bit finaliser of SplitMix64: a bijection that spreads every input bit. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+        z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+        return z ^ (z >>> 33);
     }
 
     int size() {

@@ -88,9 +88,9 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
     private final Mode mode;
     private final ProxyHeaderParser parser;
     /** Real client to the proxy address its datagrams came from: reply routing, both modes. */
-    private final FlowTable<InetSocketAddress, InetSocketAddress> replyRoutes;
+    private final FlowTable<InetSocketAddress> replyRoutes;
     /** FIRST_DATAGRAM only: edge address and port to the header that opened the flow. */
-    private final FlowTable<InetSocketAddress, Flow> edgeFlows;
+    private final FlowTable<Flow> edgeFlows;
 
     /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
     public ProxyV2DatagramCodec(Mode mode) {

@@ -63,7 +63,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         }
     }
 
-    private final FlowTable<InetSocketAddress, Flow> flows;
+    private final FlowTable<Flow> flows;
 
     /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
     public SppCodec() {
