@@ -109,7 +109,8 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         } else {
             long idle = config.firstDatagramIdleTimeout().toNanos();
             // The edge table is the flow; the reply routes are its reverse index, checked against
-            // it on every use, so their removals need no event of their own.
+            // it on every use, so their removals need no event of their own. A route left stale by
+            // a replaced flow is never refreshed again, so it is among the first to be evicted.
             this.edgeFlows = new FlowTable<>(config.maxFlows(), idle, config.ticker(),
                     (edge, flow, expired) -> flowRemoved(flow.client(), edge, expired));
             this.replyRoutes = new FlowTable<>(config.maxFlows(), idle, config.ticker(), (client, edge, expired) -> { });

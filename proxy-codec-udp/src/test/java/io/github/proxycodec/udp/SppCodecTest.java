@@ -420,6 +420,8 @@ class SppCodecTest {
         ch.flushOutbound();
         assertInstanceOf(UdpProxyException.class, f.cause(), "the other channel's flow is not visible here");
         assertFalse(one.finish());
+        assertFalse(new SppCodec(shared).isSharable(), "a codec holds one channel's flows");
+        assertFalse(new ProxyV2DatagramCodec(shared, ProxyV2DatagramCodec.Mode.PER_DATAGRAM).isSharable());
     }
 
     @Test
