@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in for a proxy edge on loopback: plain clients send to {@link #address()}, and the
- * edge forwards each datagram to the origin with a header.
+ * edge forwards each datagram to the origin with a header. It binds to the origin's address
+ * (127.0.0.1 or ::1).
  *
  * <ul>
  * <li>SPP: every client through ONE origin-facing socket, a 38-byte header on every datagram.
@@ -49,6 +50,7 @@ final class TestEdge implements AutoCloseable {
     private final EventLoopGroup group;
     private final InetSocketAddress origin;
     private final Proxy proxy;
+    private final String host;
     private final Map<InetSocketAddress, SppHeader> sentHeaders = new ConcurrentHashMap<>();
     private final Map<InetSocketAddress, ChannelFuture> perClient = new ConcurrentHashMap<>();
     private final List<Channel> opened = new ArrayList<>();
@@ -56,6 +58,7 @@ final class TestEdge implements AutoCloseable {
     private Channel sharedOriginSide;
 
     private TestEdge(Transports transport, EventLoopGroup group, InetSocketAddress origin, Proxy proxy) {
+        this.host = origin.getAddress().getHostAddress();
         this.transport = transport;
         this.group = group;
         this.origin = origin;
@@ -79,7 +82,7 @@ final class TestEdge implements AutoCloseable {
 
     private ChannelFuture bind(ChannelHandler handler) {
         ChannelFuture f = new Bootstrap().group(group).channel(transport.datagramChannel()).handler(handler)
-                .bind("127.0.0.1", 0);
+                .bind(host, 0);
         synchronized (opened) {
             opened.add(f.channel());
         }

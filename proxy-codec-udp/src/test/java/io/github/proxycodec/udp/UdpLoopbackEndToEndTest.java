@@ -51,7 +51,7 @@ class UdpLoopbackEndToEndTest {
 
     private static final int CLIENTS = 6;
     private static final int ROUNDS = 4;
-    private static final TrustedProxies LOOPBACK = TrustedProxies.of("127.0.0.1/32");
+    private static final TrustedProxies LOOPBACK = TrustedProxies.of("127.0.0.1/32", "::1/128");
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final Queue<String> originErrors = new ConcurrentLinkedQueue<>();
@@ -109,6 +109,11 @@ class UdpLoopbackEndToEndTest {
 
     private Channel origin(Transports transport, Supplier<AbstractUdpProxyCodec> codec, List<AbstractUdpProxyCodec> codecs,
                            int port, boolean reusePort) throws InterruptedException {
+        return origin(transport, codec, codecs, "127.0.0.1", port, reusePort);
+    }
+
+    private Channel origin(Transports transport, Supplier<AbstractUdpProxyCodec> codec, List<AbstractUdpProxyCodec> codecs,
+                           String host, int port, boolean reusePort) throws InterruptedException {
         AnswerSender app = new AnswerSender();
         Bootstrap b = new Bootstrap().group(group).channel(transport.datagramChannel())
                 .handler(new ChannelInitializer<DatagramChannel>() {
@@ -124,7 +129,7 @@ class UdpLoopbackEndToEndTest {
         if (reusePort) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
         }
-        Channel ch = b.bind("127.0.0.1", port).sync().channel();
+        Channel ch = b.bind(host, port).sync().channel();
         toClose.add(() -> ch.close().sync());
         return ch;
     }
@@ -132,10 +137,11 @@ class UdpLoopbackEndToEndTest {
     /** Each client sends ROUNDS requests and checks each answer names it. */
     private void runClients(TestEdge testEdge) throws IOException {
         InetSocketAddress edge = testEdge.address();
+        InetAddress host = edge.getAddress();
         List<java.net.DatagramSocket> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < CLIENTS; i++) {
-                java.net.DatagramSocket s = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"));
+                java.net.DatagramSocket s = new java.net.DatagramSocket(0, host);
                 s.setSoTimeout(5000);
                 sockets.add(s);
             }
@@ -156,7 +162,7 @@ class UdpLoopbackEndToEndTest {
                                 + ", origin errors " + originErrors);
                     }
                     assertEquals(edge, r.getSocketAddress(), "answers come back through the edge");
-                    assertEquals("client=127.0.0.1:" + s.getLocalPort() + " req-" + i + "-" + round,
+                    assertEquals("client=" + host.getHostAddress() + ":" + s.getLocalPort() + " req-" + i + "-" + round,
                             new String(buf, 0, r.getLength(), StandardCharsets.US_ASCII));
                 }
             }
@@ -185,6 +191,31 @@ class UdpLoopbackEndToEndTest {
         AbstractUdpProxyCodec codec = codecs.get(0);
         assertEquals(0, codec.drops(), "nothing dropped in either direction");
         assertEquals(CLIENTS, codec.flows());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.github.proxycodec.testing.Transports#available")
+    void ipv6ClientsThroughAnSppEdgeOnIpv6Loopback(Transports transport) throws Exception {
+        Assumptions.assumeTrue(ipv6LoopbackWorks(), "no ::1 on this machine");
+        group = transport.group(2);
+        List<AbstractUdpProxyCodec> codecs = new ArrayList<>();
+        Channel origin = origin(transport, codecFor(TestEdge.Proxy.SPP), codecs, "::1", 0, false);
+        TestEdge edge = TestEdge.start(transport, group, (InetSocketAddress) origin.localAddress(), TestEdge.Proxy.SPP);
+        toClose.add(edge);
+
+        runClients(edge);
+
+        assertEquals(List.of(), new ArrayList<>(edge.errors));
+        assertEquals(CLIENTS * ROUNDS, edge.repliesChecked.get());
+        assertEquals(0, codecs.get(0).drops());
+    }
+
+    private static boolean ipv6LoopbackWorks() {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, InetAddress.getByName("::1"))) {
+            return s.getLocalPort() > 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @ParameterizedTest
