@@ -93,8 +93,9 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             return drop(packet, UdpDropReason.UNSPECIFIED_ADDRESS, null);
         }
         InetSocketAddress client = header.client();
-        Flow old = flows.put(client, new Flow(edge, header));
-        if (old == null || !old.edge.equals(edge) || !old.header.equals(header)) {
+        Flow known = flows.get(client); // refreshes it: the usual case, nothing else to do
+        if (known == null || !known.edge.equals(edge) || !known.header.equals(header)) {
+            flows.put(client, new Flow(edge, header));
             flowCreated(client, edge);
         }
         return pass(packet, SppHeader.LENGTH, header.proxy(), client, header, null);
