@@ -425,6 +425,28 @@ class SppCodecTest {
     }
 
     @Test
+    void theNewFlowEventArrivesBeforeTheClientsFirstDatagram() {
+        codec = new SppCodec(UdpProxyConfig.builder().ticker(clock).build());
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        ch = new EmbeddedChannel(codec, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                seen.add(((UdpProxyEvent) evt).kind().name());
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                seen.add("datagram");
+                ((ProxiedDatagram) msg).release();
+            }
+        });
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        ch.writeInbound(spp(client, CF, EDGE, "1"));
+        ch.writeInbound(spp(client, CF, EDGE, "2"));
+        assertEquals(java.util.List.of("FLOW_CREATED", "datagram", "datagram"), seen);
+    }
+
+    @Test
     void anEventHandlerThatRepliesFromAFlowEventIsSafe() {
         codec = new SppCodec(UdpProxyConfig.builder().ticker(clock).build());
         ch = new EmbeddedChannel(codec, new ChannelInboundHandlerAdapter() {
