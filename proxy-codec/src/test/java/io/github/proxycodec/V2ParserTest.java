@@ -365,6 +365,22 @@ class V2ParserTest {
         assertEquals("ns", h.netns().orElseThrow(), "the first of a repeated type");
     }
 
+    @Test
+    void tlvValuesAreCopiedOutOfTheBuffer() {
+        ByteBuf in = Unpooled.copiedBuffer(header(PROXY, 0x11, ADDR4, tlv(ProxyTlv.AUTHORITY, "example.com")));
+        ProxyHeader h;
+        try {
+            h = PARSER.parse(in);
+            in.setZero(0, in.capacity());
+        } finally {
+            in.release();
+        }
+        assertEquals("example.com", h.authority().orElseThrow(), "unchanged after the buffer was zeroed and released");
+        byte[] v = h.tlv(ProxyTlv.AUTHORITY).orElseThrow().value();
+        v[0] = 'X';
+        assertEquals("example.com", h.authority().orElseThrow(), "value() hands out a copy");
+    }
+
     // ------------------------------------------------------------ AUTHORITY and UNIQUE_ID caps
 
     @Test
