@@ -290,6 +290,18 @@ class V2ParserTest {
     }
 
     @Test
+    void localIgnoresItsFamilyEvenWithoutAnAddressBlock() {
+        // The spec: for LOCAL the receiver discards the protocol block, family included.
+        ProxyHeader h = parse(PARSER, header(LOCAL, 0x21));
+        assertEquals(Command.LOCAL, h.command());
+        assertEquals(16, h.headerLength());
+        assertNull(h.sourceAddress());
+        ProxyProtocolException e = assertThrows(ProxyProtocolException.class,
+                () -> parse(PARSER, header(PROXY, 0x21)));
+        assertEquals(ProxyProtocolException.Reason.V2_ADDRESS_TRUNCATED, e.reason(), "PROXY still needs its block");
+    }
+
+    @Test
     void localIsAcceptedWhateverTransportItNames() {
         ProxyHeader h = parse(PARSER, header(LOCAL, 0x12, ADDR4));
         assertEquals(Command.LOCAL, h.command());
