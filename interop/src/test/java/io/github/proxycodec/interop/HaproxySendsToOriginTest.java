@@ -1,0 +1,243 @@
+package io.github.proxycodec.interop;
+
+import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxySslInfo;
+import io.github.proxycodec.interop.Origin.LocalPolicy;
+import io.github.proxycodec.interop.Origin.Seen;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * HAProxy 2.6 encodes, our handler decodes: real clients connect through HAProxy from known
+ * source ports, and the origin must see exactly their addresses and HAProxy's frontend.
+ */
+@Timeout(60)
+class HaproxySendsToOriginTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private Origin origin;
+    private Haproxy.Running haproxy;
+
+    @AfterEach
+    void stop() {
+        try {
+            if (haproxy != null) {
+                haproxy.close();
+            }
+        } finally {
+            if (origin != null) {
+                origin.close();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} from {1}")
+    @CsvSource({
+        "send-proxy,    127.0.0.1, V1, INET",
+        "send-proxy,    ::1,       V1, INET6",
+        "send-proxy-v2, 127.0.0.1, V2, INET",
+        "send-proxy-v2, ::1,       V2, INET6",
+    })
+    void originSeesTheClientAndTheFrontendHaproxyConnectedFor(String option, String clientIp,
+            ProxyHeader.Version version, ProxyHeader.Family family) throws Exception {
+        origin = Origin.start(LocalPolicy.SERVE);
+        InetAddress loopback = InetAddress.getByName(clientIp);
+        InetSocketAddress front = new InetSocketAddress(loopback, Loopback.freeTcpPort(loopback));
+        haproxy = Haproxy.start(dir, ""
+                + "listen front\n"
+                + "    bind " + bindAddress(front) + "\n"
+                + "    server origin 127.0.0.1:" + origin.port() + " " + option + "\n");
+
+        try (Socket client = Loopback.connectFrom(loopback, front)) {
+            InetSocketAddress clientAddress = (InetSocketAddress) client.getLocalSocketAddress();
+            Loopback.write(client, "hello\n".getBytes(StandardCharsets.US_ASCII));
+
+            assertEquals("client=" + Loopback.text(clientAddress) + " dest=" + Loopback.text(front),
+                    Loopback.readLine(client), "the origin's answer, from ProxyProtocol.clientAddress/destinationAddress");
+
+            Seen seen = origin.await(s -> clientAddress.equals(s.client), WAIT);
+            assertAll(
+                    () -> assertEquals(version, seen.header.version()),
+                    () -> assertEquals(ProxyHeader.Command.PROXY, seen.header.command()),
+                    () -> assertEquals(family, seen.header.family()),
+                    () -> assertEquals(clientAddress, seen.header.sourceAddress()),
+                    () -> assertEquals(front, seen.header.destinationAddress()),
+                    () -> assertEquals(front, seen.destination),
+                    () -> assertEquals(Loopback.V4, seen.peer.getAddress(), "the TCP peer is HAProxy"),
+                    () -> assertNotEquals(clientAddress.getPort(), seen.peer.getPort(),
+                            "the origin's TCP peer is HAProxy's own socket, not the client"));
+            assertEquals(1, origin.seen().size(), "one connection, one header: " + origin.seen());
+        }
+    }
+
+    @Test
+    void tlsFrontendTlvsReachTheOriginAsSent() throws Exception {
+        TestCertificates certs = TestCertificates.create(dir);
+        origin = Origin.start(LocalPolicy.SERVE);
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        haproxy = Haproxy.start(dir, ""
+                + "listen tls\n"
+                + "    bind " + bindAddress(front) + " ssl crt " + certs.serverPem + " ca-file " + certs.caPem
+                + " verify optional\n"
+                + "    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid\n"
+                + "    log-format \"TLS cp=%cp id=%ID sslv=%sslv sslc=%sslc\"\n"
+                + "    server origin 127.0.0.1:" + origin.port() + " send-proxy-v2"
+                + " proxy-v2-options ssl,cert-cn,ssl-cipher,cert-sig,cert-key,authority,crc32c,unique-id\n");
+
+        InetSocketAddress clientAddress;
+        SSLSession session;
+        try (SSLSocket tls = certs.handshake(Loopback.connectFrom(Loopback.V4, front))) {
+            clientAddress = (InetSocketAddress) tls.getLocalSocketAddress();
+            session = tls.getSession();
+            Loopback.write(tls, "hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("client=" + Loopback.text(clientAddress) + " dest=" + Loopback.text(front),
+                    Loopback.readLine(tls));
+        }
+        // HAProxy logs when the session ends, with the unique id it generated and sent.
+        Matcher log = haproxy.process.awaitLine(
+                Pattern.compile("^TLS cp=" + clientAddress.getPort() + " id=(\\S+) sslv=(\\S+) sslc=(\\S+)$"), WAIT);
+        String uniqueId = log.group(1);
+
+        Seen seen = origin.await(s -> clientAddress.equals(s.client), WAIT);
+        ProxyHeader h = seen.header;
+        ProxySslInfo ssl = h.ssl().orElseThrow(() -> new AssertionError("no SSL TLV in " + h));
+        assertAll(
+                () -> assertEquals(clientAddress, h.sourceAddress()),
+                () -> assertEquals(front, h.destinationAddress()),
+                () -> assertEquals(TestCertificates.SERVER_NAME, h.authority().orElse(null), "AUTHORITY is the SNI"),
+                () -> assertEquals(uniqueId, new String(h.uniqueId().orElseThrow(), StandardCharsets.US_ASCII),
+                        "UNIQUE_ID is the id HAProxy logged"),
+                () -> assertTrue(h.crc32c().isPresent(), "a CRC32C was sent (the parser verified it)"),
+                () -> assertTrue(ssl.isSsl()),
+                () -> assertTrue(ssl.hasClientCertificateInConnection()),
+                () -> assertTrue(ssl.isVerified(), "the client certificate was verified against the CA"),
+                () -> assertEquals(session.getProtocol(), ssl.version().orElse(null)),
+                () -> assertEquals(log.group(2), ssl.version().orElse(null)),
+                () -> assertEquals(session.getCipherSuite(), ssl.cipher().orElse(null)),
+                () -> assertEquals(log.group(3), ssl.cipher().orElse(null)),
+                () -> assertEquals(TestCertificates.CLIENT_CN, ssl.commonName().orElse(null)),
+                () -> assertEquals("RSA-SHA256", ssl.signatureAlgorithm().orElse(null)),
+                () -> assertEquals("RSA2048", ssl.keyAlgorithm().orElse(null)));
+    }
+
+    /** HAProxy's check: LOCAL header (with a CRC32C), then PING, expecting PONG, every 100 ms. */
+    private String checkedBackend(InetSocketAddress front) {
+        return "listen checked\n"
+                + "    bind " + bindAddress(front) + "\n"
+                + "    option tcp-check\n"
+                + "    tcp-check send-binary 50494e470a\n"
+                + "    tcp-check expect string PONG\n"
+                + "    server origin 127.0.0.1:" + origin.port()
+                + " send-proxy-v2 proxy-v2-options crc32c check inter 100ms fall 1 rise 1\n";
+    }
+
+    @Test
+    void localHealthChecksAreServedAndNeverTakenForAClient() throws Exception {
+        origin = Origin.start(LocalPolicy.SERVE);
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        haproxy = Haproxy.start(dir, checkedBackend(front));
+
+        List<Seen> checks = origin.awaitCount(Seen::isLocal, 3, WAIT);
+        Map<String, String> stat = awaitStat("checked", "origin", "L7OK");
+        assertTrue(stat.get("status").startsWith("UP"), "server up after served checks: " + stat);
+        for (Seen check : checks) {
+            assertAll(
+                    () -> assertFalse(check.header.hasInetAddresses(), "a LOCAL header carries no client"),
+                    () -> assertNull(check.header.sourceAddress()),
+                    () -> assertEquals(check.peer, check.client, "a check's client is HAProxy's own connection"),
+                    () -> assertEquals(origin.port(), check.destination.getPort()),
+                    () -> assertTrue(check.header.crc32c().isPresent(), "LOCAL with a CRC32C TLV"));
+        }
+
+        try (Socket client = Loopback.connectFrom(Loopback.V4, front)) {
+            InetSocketAddress clientAddress = (InetSocketAddress) client.getLocalSocketAddress();
+            Loopback.write(client, "hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("client=" + Loopback.text(clientAddress) + " dest=" + Loopback.text(front),
+                    Loopback.readLine(client));
+            List<Seen> clients = origin.seen(s -> !s.isLocal());
+            assertEquals(1, clients.size(), "only the real client is a client: " + clients);
+            assertEquals(clientAddress, clients.get(0).client);
+            assertTrue(origin.seen(Seen::isLocal).stream().noneMatch(s -> clientAddress.equals(s.client)));
+        }
+    }
+
+    @Test
+    void localHealthChecksAreClosedWhenTheOriginSaysSoAndHaproxyMarksItDown() throws Exception {
+        origin = Origin.start(LocalPolicy.CLOSE);
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        haproxy = Haproxy.start(dir, checkedBackend(front));
+
+        origin.awaitCount(Seen::isLocal, 2, WAIT);
+        Map<String, String> stat = awaitStatus("checked", "origin", "DOWN");
+        assertNotEquals("L7OK", stat.get("check_status"), "the check failed: " + stat);
+        haproxy.process.awaitLine(Pattern.compile("Server checked/origin is DOWN"), WAIT);
+
+        try (Socket client = Loopback.connectFrom(Loopback.V4, front)) {
+            Loopback.write(client, "hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertNull(Loopback.readLine(client), "no server is up, so HAProxy closes the client");
+        }
+        assertTrue(origin.seen(s -> !s.isLocal()).isEmpty(), "no check was mistaken for a client: " + origin.seen());
+    }
+
+    private Map<String, String> awaitStat(String backend, String server, String checkStatus)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Map<String, String> row;
+        do {
+            row = haproxy.serverStat(backend, server);
+            if (checkStatus.equals(row.get("check_status"))) {
+                return row;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("check_status never became " + checkStatus + ": " + row + "; " + haproxy.process.output());
+    }
+
+    private Map<String, String> awaitStatus(String backend, String server, String status)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Map<String, String> row;
+        do {
+            row = haproxy.serverStat(backend, server);
+            if (row.get("status").startsWith(status)) {
+                return row;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("status never became " + status + ": " + row + "; " + haproxy.process.output());
+    }
+
+    static String bindAddress(InetSocketAddress a) {
+        return Loopback.text(a);
+    }
+}
