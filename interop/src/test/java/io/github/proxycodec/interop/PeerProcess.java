@@ -82,7 +82,12 @@ final class PeerProcess implements AutoCloseable {
      * and returns its match; fails with the output after {@code timeout} or if the process exits.
      */
     Matcher awaitLine(Pattern pattern, Duration timeout) throws InterruptedException {
-        Optional<Matcher> m = awaitLineOrEmpty(pattern, timeout);
+        return awaitLine(pattern, timeout, 0);
+    }
+
+    /** Like {@link #awaitLine(Pattern, Duration)}, looking only at lines from index {@code from} on. */
+    Matcher awaitLine(Pattern pattern, Duration timeout, int from) throws InterruptedException {
+        Optional<Matcher> m = awaitLineOrEmpty(pattern, timeout, from);
         if (m.isEmpty()) {
             throw new AssertionError("no line matching /" + pattern + "/ within " + timeout
                     + (process.isAlive() ? "" : " (process exited with " + process.exitValue() + ")")
@@ -92,9 +97,9 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Like {@link #awaitLine} but returns empty after {@code timeout}. */
-    Optional<Matcher> awaitLineOrEmpty(Pattern pattern, Duration timeout) throws InterruptedException {
+    Optional<Matcher> awaitLineOrEmpty(Pattern pattern, Duration timeout, int from) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        int seen = 0;
+        int seen = from;
         synchronized (lines) {
             while (true) {
                 for (; seen < lines.size(); seen++) {

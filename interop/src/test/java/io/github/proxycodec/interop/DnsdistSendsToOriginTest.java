@@ -1,0 +1,137 @@
+package io.github.proxycodec.interop;
+
+import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.interop.UdpOrigin.Datagram;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * dnsdist 1.7 ({@code useProxyProtocol=true}) encodes PROXY v2 over UDP, our parser decodes
+ * each datagram at the origin; the clients are real {@code dig} processes on known ports.
+ */
+@Timeout(60)
+class DnsdistSendsToOriginTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private UdpOrigin origin;
+    private PeerProcess dnsdist;
+    private int port;
+
+    @AfterEach
+    void stop() {
+        try {
+            if (dnsdist != null) {
+                dnsdist.close();
+            }
+        } finally {
+            if (origin != null) {
+                origin.close();
+            }
+        }
+    }
+
+    /** dnsdist on 127.0.0.1 and ::1, one backend (the origin) health-checked every second. */
+    private void start(boolean originAnswersChecks) throws Exception {
+        origin = UdpOrigin.start(originAnswersChecks);
+        port = Loopback.freeTcpPortOnBoth();
+        dnsdist = Dnsdist.start(dir, new InetSocketAddress(Loopback.V4, port), ""
+                + "setLocal(" + Dnsdist.lua(new InetSocketAddress(Loopback.V4, port)) + ")\n"
+                + "addLocal(" + Dnsdist.lua(new InetSocketAddress(Loopback.V6, port)) + ")\n"
+                + "newServer({address=\"127.0.0.1:" + origin.port() + "\", useProxyProtocol=true,"
+                + " checkInterval=1, maxCheckFailures=1, rise=1})\n"
+                + "function maintenance() print(\"STATE up=\" .. tostring(getServer(0):isUp())) end\n");
+    }
+
+    /** Runs dig from {@code from}#{@code sourcePort} through dnsdist and returns its short answer. */
+    private String dig(InetAddress from, int sourcePort) throws Exception {
+        String dig = Peer.DIG.require().toString();
+        return PeerProcess.run(dir, Duration.ofSeconds(10), dig, "+tries=1", "+time=2", "+short",
+                "@" + from.getHostAddress(), "-p", Integer.toString(port),
+                "-b", from.getHostAddress() + "#" + sourcePort, "who.example.test", "TXT").trim();
+    }
+
+    @Test
+    void digQueriesFromKnownPortsAreAttributedToTheirOwnClients() throws Exception {
+        start(true);
+        InetSocketAddress[] clients = {
+            new InetSocketAddress(Loopback.V4, Loopback.freeUdpPort(Loopback.V4)),
+            new InetSocketAddress(Loopback.V4, Loopback.freeUdpPort(Loopback.V4)),
+            new InetSocketAddress(Loopback.V6, Loopback.freeUdpPort(Loopback.V6)),
+        };
+        for (InetSocketAddress c : clients) {
+            assertEquals("\"" + Loopback.text(c) + "\"", dig(c.getAddress(), c.getPort()),
+                    "the origin's TXT answer names the client it attributed the query to");
+        }
+
+        List<Datagram> queries = origin.seen(d -> "who.example.test".equals(d.question));
+        assertEquals(clients.length, queries.size(), "one datagram per dig: " + queries);
+        for (int i = 0; i < clients.length; i++) {
+            InetSocketAddress c = clients[i];
+            Datagram d = queries.get(i);
+            InetSocketAddress listener = new InetSocketAddress(c.getAddress(), port);
+            ProxyHeader.Family family = c.getAddress() == Loopback.V4 ? ProxyHeader.Family.INET : ProxyHeader.Family.INET6;
+            assertAll(
+                    () -> assertEquals(ProxyHeader.Version.V2, d.header.version()),
+                    () -> assertEquals(ProxyHeader.Command.PROXY, d.header.command()),
+                    () -> assertEquals(ProxyHeader.Transport.DGRAM, d.header.transport()),
+                    () -> assertEquals(family, d.header.family()),
+                    () -> assertEquals(c, d.header.sourceAddress()),
+                    () -> assertEquals(listener, d.header.destinationAddress()));
+        }
+        Set<InetSocketAddress> senders = queries.stream().map(d -> d.sender).collect(Collectors.toSet());
+        assertEquals(1, senders.size(), "dnsdist sends every client from one socket: " + senders);
+    }
+
+    @Test
+    void localHealthChecksAreAnsweredAndKeepTheBackendUp() throws Exception {
+        start(true);
+        List<Datagram> checks = origin.awaitCount(Datagram::isLocal, 2, WAIT);
+        for (Datagram check : checks) {
+            assertAll(
+                    () -> assertFalse(check.header.hasInetAddresses(), "LOCAL carries no client"),
+                    () -> assertEquals(check.sender, check.client, "a check's client is dnsdist itself"),
+                    () -> assertNotNull(check.question, "a DNS query follows the LOCAL header"),
+                    () -> assertTrue(check.answered));
+        }
+        // dnsdist reports the backend's state every second; read a report made after the checks.
+        int after = dnsdist.lines().size();
+        assertEquals("true", dnsdist.awaitLine(Pattern.compile("^STATE up=(\\w+)$"), WAIT, after).group(1),
+                "backend up after answered checks");
+        assertTrue(dnsdist.lines().stream().noneMatch(l -> l.contains("as 'down'")), dnsdist.output());
+
+        InetSocketAddress c = new InetSocketAddress(Loopback.V4, Loopback.freeUdpPort(Loopback.V4));
+        assertEquals("\"" + Loopback.text(c) + "\"", dig(c.getAddress(), c.getPort()));
+        assertTrue(origin.seen(Datagram::isLocal).stream().noneMatch(d -> c.equals(d.client)));
+        assertTrue(origin.seen(d -> d.failure != null || d.header == null).isEmpty(), "no datagram refused: " + origin.seen());
+    }
+
+    @Test
+    void unansweredLocalHealthChecksTakeTheBackendDown() throws Exception {
+        start(false);
+        origin.awaitCount(Datagram::isLocal, 1, WAIT);
+        dnsdist.awaitLine(Pattern.compile("Marking downstream .*" + origin.port() + ".* as 'down'"), WAIT);
+        dnsdist.awaitLine(Pattern.compile("^STATE up=false$"), WAIT);
+        assertTrue(origin.seen(d -> !d.isLocal()).isEmpty(), "only checks reached the origin: " + origin.seen());
+    }
+}
