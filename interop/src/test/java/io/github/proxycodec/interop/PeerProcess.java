@@ -164,33 +164,46 @@ final class PeerProcess implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<ProcessHandle> children = new ArrayList<>();
-        process.descendants().forEach(children::add);
-        stop(process.toHandle());
-        for (ProcessHandle child : children) {
-            stop(child);
-        }
+        // Also after a timeout interrupted the test: clear the flag so the waits below work.
+        boolean interrupted = Thread.interrupted();
         try {
+            List<ProcessHandle> children = new ArrayList<>();
+            process.descendants().forEach(children::add);
+            stop(process.toHandle());
+            for (ProcessHandle child : children) {
+                stop(child);
+            }
             reader.join(2000);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    private static void stop(ProcessHandle h) {
+    private static void stop(ProcessHandle h) throws InterruptedException {
         if (!h.isAlive()) {
             return;
         }
         h.destroy();
-        try {
-            h.onExit().get(2, TimeUnit.SECONDS);
-        } catch (Exception stillRunning) {
+        if (!awaitExit(h, Duration.ofSeconds(2))) {
             h.destroyForcibly();
-            try {
-                h.onExit().get(2, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("could not stop process " + h.pid(), e);
+            if (!awaitExit(h, Duration.ofSeconds(2))) {
+                throw new IllegalStateException("could not stop process " + h.pid());
             }
+        }
+    }
+
+    private static boolean awaitExit(ProcessHandle h, Duration timeout) throws InterruptedException {
+        try {
+            h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException stillRunning) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException cannotHappen) {
+            return !h.isAlive();
         }
     }
 
