@@ -101,6 +101,30 @@ class HaproxySendsToOriginTest {
     }
 
     @Test
+    void ipv4ClientOfAnIpv6SocketArrivesIpv4MappedAndIsReportedAsPlainIpv4() throws Exception {
+        origin = Origin.start(LocalPolicy.SERVE);
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        // An IPv6 socket bound to ::ffff:127.0.0.1: HAProxy sees IPv4 clients as ::ffff:a.b.c.d
+        // and sends an INET6 header with IPv4-mapped addresses.
+        haproxy = Haproxy.start(dir, ""
+                + "listen mapped\n"
+                + "    bind [::ffff:127.0.0.1]:" + front.getPort() + "\n"
+                + "    server origin 127.0.0.1:" + origin.port() + " send-proxy-v2\n");
+
+        try (Socket client = Loopback.connectFrom(Loopback.V4, front)) {
+            InetSocketAddress clientAddress = (InetSocketAddress) client.getLocalSocketAddress();
+            Loopback.write(client, "hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("client=" + Loopback.text(clientAddress) + " dest=" + Loopback.text(front),
+                    Loopback.readLine(client));
+
+            Seen seen = origin.await(s -> clientAddress.equals(s.client), WAIT);
+            assertEquals(ProxyHeader.Family.INET6, seen.header.family(), "HAProxy sent INET6");
+            assertEquals(clientAddress, seen.header.sourceAddress(), "reported as the plain IPv4 address");
+            assertEquals(front, seen.header.destinationAddress());
+        }
+    }
+
+    @Test
     void tlsFrontendTlvsReachTheOriginAsSent() throws Exception {
         TestCertificates certs = TestCertificates.create(dir);
         origin = Origin.start(LocalPolicy.SERVE);
