@@ -427,6 +427,37 @@ class ProxyProtocolHandlerTest {
         assertFalse(ch.finish());
     }
 
+    @Test
+    void connectionsBeyondThePendingCapAreRefused() {
+        ProxyProtocolConfig cfg = trustLoopback().maxPendingConnections(2).build();
+        PeerChannel a = channel(cfg);
+        PeerChannel b = channel(cfg);
+        assertEquals(2, cfg.pendingConnections());
+        PeerChannel c = channel(cfg);
+        assertRefused(c, Reason.TOO_MANY_PENDING);
+
+        a.read(Vector.load("crafted/v2_tcp4").bytes()); // completes: frees its slot
+        assertEquals(1, cfg.pendingConnections());
+        assertFalse(b.finish()); // hangs up while waiting: frees its slot
+        assertEquals(0, cfg.pendingConnections());
+        PeerChannel d = channel(cfg);
+        assertTrue(d.isOpen());
+        d.read(new byte[] {'X'}); // refused: frees its slot
+        assertEquals(0, cfg.pendingConnections());
+        assertFalse(a.finish());
+        assertFalse(d.finish());
+    }
+
+    @Test
+    void timedOutConnectionsFreeTheirPendingSlot() {
+        ProxyProtocolConfig cfg = trustLoopback().maxPendingConnections(1).build();
+        PeerChannel a = channel(cfg);
+        a.advanceTimeBy(ProxyProtocolConfig.DEFAULT_HEADER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        a.runScheduledPendingTasks();
+        assertRefused(a, Reason.TIMEOUT);
+        assertEquals(0, cfg.pendingConnections());
+    }
+
     private static final class ReadCounter extends ChannelOutboundHandlerAdapter {
         int count;
 
