@@ -1,18 +1,24 @@
 package io.github.proxycodec.interop;
 
 import io.github.proxycodec.ProxyHeader;
-import io.github.proxycodec.ProxyHeaderParser;
-import io.github.proxycodec.ProxyProtocolException;
+import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.testing.Transports;
+import io.github.proxycodec.udp.ProxiedDatagram;
+import io.github.proxycodec.udp.ProxyV2DatagramCodec;
+import io.github.proxycodec.udp.UdpProxyConfig;
+import io.github.proxycodec.udp.UdpProxyEvent;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -22,47 +28,41 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A DNS origin behind dnsdist: each datagram starts with a PROXY v2 header (DGRAM families)
- * followed by a DNS query. It decodes the header with the project's {@link ProxyHeaderParser}
- * per datagram (dnsdist sends every client from one socket, so the sender says nothing about
- * the client) and answers with one TXT record naming the client it attributed the query to:
- * the header's source, or for a LOCAL health check the sender itself.
- *
- * <p>This is the equivalent test pipeline for {@code udp-origin --protocol ppv2} until the UDP
- * module's codec is on main.
+ * A DNS origin behind dnsdist, built as an application would be: {@link ProxyV2DatagramCodec}
+ * in {@code PER_DATAGRAM} mode (trusting only loopback) in front of a handler that answers every
+ * query with one TXT record naming {@code packet.sender()}, the client the codec attributed the
+ * datagram to (for a LOCAL health check, dnsdist itself). Answers are written to that sender and
+ * routed back through dnsdist by the codec.
  */
 final class UdpOrigin implements AutoCloseable {
 
-    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder()
-            .acceptV1(false).allowStream(false).allowDgram(true).build();
-
-    /** What the origin made of one datagram. */
+    /** What the application saw of one datagram. */
     static final class Datagram {
-        final InetSocketAddress sender;
-        final ProxyHeader header;
-        final ProxyProtocolException failure;
+        final InetSocketAddress edge;
         final InetSocketAddress client;
+        final InetSocketAddress recipient;
+        final ProxyHeader header;
         final String question;
         final boolean answered;
 
-        Datagram(InetSocketAddress sender, ProxyHeader header, ProxyProtocolException failure,
-                 InetSocketAddress client, String question, boolean answered) {
-            this.sender = sender;
-            this.header = header;
-            this.failure = failure;
+        Datagram(InetSocketAddress edge, InetSocketAddress client, InetSocketAddress recipient, ProxyHeader header,
+                 String question, boolean answered) {
+            this.edge = edge;
             this.client = client;
+            this.recipient = recipient;
+            this.header = header;
             this.question = question;
             this.answered = answered;
         }
 
         boolean isLocal() {
-            return header != null && header.command() == ProxyHeader.Command.LOCAL;
+            return header.command() == ProxyHeader.Command.LOCAL;
         }
 
         @Override
         public String toString() {
-            return "Datagram{from=" + sender + ", client=" + client + ", q=" + question + ", answered=" + answered
-                    + ", " + (failure != null ? failure.getMessage() : header) + '}';
+            return "Datagram{edge=" + edge + ", client=" + client + ", to=" + recipient + ", q=" + question
+                    + ", answered=" + answered + ", " + header + '}';
         }
     }
 
@@ -70,15 +70,25 @@ final class UdpOrigin implements AutoCloseable {
     private final Channel channel;
     private final boolean answerLocal;
     private final List<Datagram> seen = new ArrayList<>();
+    private final List<Object> problems = new ArrayList<>();
 
     private UdpOrigin(boolean answerLocal) throws InterruptedException {
         this.answerLocal = answerLocal;
-        Transports transport = Transports.NIO;
+        UdpProxyConfig config = UdpProxyConfig.builder()
+                .trustedEdges(TrustedProxies.of("127.0.0.1/32", "::1/128"))
+                .build();
+        Transports transport = Transports.available().get(Transports.available().size() - 1);
         group = transport.group(1);
         channel = new Bootstrap()
                 .group(group)
                 .channel(transport.datagramChannel())
-                .handler(new Handler())
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel ch) {
+                        ch.pipeline().addLast(new ProxyV2DatagramCodec(config, ProxyV2DatagramCodec.Mode.PER_DATAGRAM),
+                                new DnsApp());
+                    }
+                })
                 .bind(Loopback.V4, 0).sync().channel();
     }
 
@@ -110,6 +120,13 @@ final class UdpOrigin implements AutoCloseable {
         return out;
     }
 
+    /** Returns the codec's drop events and failed replies so far (none is expected). */
+    List<Object> problems() {
+        synchronized (seen) {
+            return new ArrayList<>(problems);
+        }
+    }
+
     /** Waits until at least {@code count} datagrams match {@code filter}. */
     List<Datagram> awaitCount(Predicate<Datagram> filter, int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -127,7 +144,7 @@ final class UdpOrigin implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new AssertionError("origin saw " + hits.size() + " of " + count
-                            + " matching datagrams within " + timeout + "; saw " + seen);
+                            + " matching datagrams within " + timeout + "; saw " + seen + ", problems " + problems);
                 }
                 TimeUnit.NANOSECONDS.timedWait(seen, left);
             }
@@ -140,40 +157,44 @@ final class UdpOrigin implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
+    private void record(Object problem, Datagram d) {
+        synchronized (seen) {
+            if (problem != null) {
+                problems.add(problem);
+            }
+            if (d != null) {
+                seen.add(d);
+            }
+            seen.notifyAll();
+        }
+    }
+
+    private final class DnsApp extends SimpleChannelInboundHandler<DatagramPacket> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-            ByteBuf content = packet.content();
-            ProxyHeader header = null;
-            ProxyProtocolException failure = null;
-            try {
-                header = PARSER.parse(content);
-            } catch (ProxyProtocolException e) {
-                failure = e;
-            }
-            if (header == null) {
-                // A datagram is complete: an incomplete header is as bad as a malformed one.
-                record(new Datagram(packet.sender(), null, failure, null, null, false));
-                return;
-            }
-            byte[] query = ByteBufUtil.getBytes(content, content.readerIndex() + header.headerLength(),
-                    content.readableBytes() - header.headerLength());
-            InetSocketAddress client = header.hasInetAddresses() ? header.sourceAddress() : packet.sender();
-            boolean local = header.command() == ProxyHeader.Command.LOCAL;
+            ProxiedDatagram p = (ProxiedDatagram) packet;
+            byte[] query = ByteBufUtil.getBytes(p.content());
+            boolean local = p.proxyHeader().command() == ProxyHeader.Command.LOCAL;
             boolean answer = query.length >= 12 && (!local || answerLocal);
             if (answer) {
-                byte[] reply = Dns.txtAnswer(query, Loopback.text(client));
-                ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply), packet.sender()));
+                byte[] reply = Dns.txtAnswer(query, Loopback.text(p.sender()));
+                ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply), p.sender()))
+                        .addListener((ChannelFutureListener) f -> {
+                            if (!f.isSuccess()) {
+                                record("reply to " + p.sender() + " failed: " + f.cause(), null);
+                            }
+                        });
             }
-            record(new Datagram(packet.sender(), header, null, client,
+            record(null, new Datagram(p.edge(), p.sender(), p.recipient(), p.proxyHeader(),
                     query.length >= 12 ? Dns.questionName(query) : null, answer));
         }
 
-        private void record(Datagram d) {
-            synchronized (seen) {
-                seen.add(d);
-                seen.notifyAll();
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof UdpProxyEvent && ((UdpProxyEvent) evt).kind() == UdpProxyEvent.Kind.DROPPED) {
+                record(evt, null);
             }
+            ReferenceCountUtil.release(evt);
         }
     }
 }
