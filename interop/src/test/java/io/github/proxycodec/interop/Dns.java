@@ -97,6 +97,22 @@ final class Dns {
         return (msg[6] & 0xFF) << 8 | (msg[7] & 0xFF);
     }
 
+    /**
+     * Returns the text of a message whose last record is a TXT record with one string (as
+     * {@link #txtAnswer} builds them).
+     */
+    static String lastTxt(byte[] msg) {
+        // Walk back: RDLENGTH (2 bytes) precedes the string length byte and the string.
+        for (int len = 0; len < 256 && len + 3 <= msg.length; len++) {
+            int at = msg.length - len - 1;
+            int rdlength = (msg[at - 2] & 0xFF) << 8 | (msg[at - 1] & 0xFF);
+            if ((msg[at] & 0xFF) == len && rdlength == len + 1) {
+                return new String(msg, at + 1, len, StandardCharsets.US_ASCII);
+            }
+        }
+        throw new IllegalArgumentException("no TXT string at the end of the message");
+    }
+
     /** Returns the last {@code n} bytes (e.g. the RDATA of a single A answer at the end). */
     static byte[] tail(byte[] msg, int n) {
         return Arrays.copyOfRange(msg, msg.length - n, msg.length);

@@ -1,16 +1,21 @@
 package io.github.proxycodec.interop;
 
 import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxyTlv;
 import io.github.proxycodec.interop.UdpOrigin.Datagram;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -54,6 +59,10 @@ class DnsdistSendsToOriginTest {
 
     /** dnsdist on 127.0.0.1 and ::1, one backend (the origin) health-checked every second. */
     private void start(boolean originAnswersChecks) throws Exception {
+        start(originAnswersChecks, "");
+    }
+
+    private void start(boolean originAnswersChecks, String moreLua) throws Exception {
         origin = UdpOrigin.start(originAnswersChecks);
         port = Loopback.freeTcpPortOnBoth();
         dnsdist = Dnsdist.start(dir, new InetSocketAddress(Loopback.V4, port), ""
@@ -61,7 +70,8 @@ class DnsdistSendsToOriginTest {
                 + "addLocal(" + Dnsdist.lua(new InetSocketAddress(Loopback.V6, port)) + ")\n"
                 + "newServer({address=\"127.0.0.1:" + origin.port() + "\", useProxyProtocol=true,"
                 + " checkInterval=1, maxCheckFailures=1, rise=1})\n"
-                + "function maintenance() print(\"STATE up=\" .. tostring(getServer(0):isUp())) end\n");
+                + "function maintenance() print(\"STATE up=\" .. tostring(getServer(0):isUp())) end\n"
+                + moreLua);
     }
 
     /** Runs dig from {@code from}#{@code sourcePort} through dnsdist and returns its short answer. */
@@ -105,6 +115,50 @@ class DnsdistSendsToOriginTest {
         Set<InetSocketAddress> edges = queries.stream().map(d -> d.edge).collect(Collectors.toSet());
         assertEquals(1, edges.size(), "dnsdist sends every client from one socket: " + edges);
         assertEquals(List.of(), origin.problems());
+    }
+
+    @Test
+    void manyConcurrentClientsEachGetTheirOwnAnswerBackThroughOneDnsdistSocket() throws Exception {
+        start(true);
+        int n = 16;
+        List<DatagramSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                DatagramSocket s = new DatagramSocket(new InetSocketAddress(i % 2 == 0 ? Loopback.V4 : Loopback.V6, 0));
+                s.setSoTimeout(3000);
+                sockets.add(s);
+            }
+            // All queries are in flight before any answer is read.
+            for (int i = 0; i < n; i++) {
+                DatagramSocket s = sockets.get(i);
+                byte[] q = Dns.query(0x1000 + i, "who.example.test", Dns.TXT);
+                s.send(new DatagramPacket(q, q.length, new InetSocketAddress(s.getLocalAddress(), port)));
+            }
+            for (int i = 0; i < n; i++) {
+                DatagramSocket s = sockets.get(i);
+                DatagramPacket reply = new DatagramPacket(new byte[512], 512);
+                s.receive(reply);
+                byte[] answer = Arrays.copyOf(reply.getData(), reply.getLength());
+                String expected = Loopback.text((InetSocketAddress) s.getLocalSocketAddress());
+                assertEquals(0x1000 + i, Dns.id(answer));
+                assertEquals(expected, Dns.lastTxt(answer), "client " + i + " got its own answer");
+            }
+        } finally {
+            sockets.forEach(DatagramSocket::close);
+        }
+        assertEquals(List.of(), origin.problems());
+    }
+
+    @Test
+    void tlvsAddedByDnsdistReachTheApplication() throws Exception {
+        start(true, "addAction(AllRule(), SetProxyProtocolValuesAction({[" + ProxyTlv.AUTHORITY
+                + "]=\"dns.example.test\", [0xE1]=\"tenant-42\"}))\n");
+        InetSocketAddress c = new InetSocketAddress(Loopback.V4, Loopback.freeUdpPort(Loopback.V4));
+        assertEquals("\"" + Loopback.text(c) + "\"", dig(c.getAddress(), c.getPort()));
+
+        Datagram d = origin.seen(q -> c.equals(q.client)).get(0);
+        assertEquals("dns.example.test", d.header.authority().orElse(null));
+        assertEquals("tenant-42", d.header.tlv(0xE1).map(ProxyTlv::valueAsString).orElse(null));
     }
 
     @Test

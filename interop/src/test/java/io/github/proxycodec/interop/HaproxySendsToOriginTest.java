@@ -11,13 +11,21 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -30,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +107,69 @@ class HaproxySendsToOriginTest {
                             "the origin's TCP peer is HAProxy's own socket, not the client"));
             assertEquals(1, origin.seen().size(), "one connection, one header: " + origin.seen());
         }
+    }
+
+    @Test
+    void concurrentClientsAreEachAttributedToThemselves() throws Exception {
+        origin = Origin.start(LocalPolicy.SERVE);
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        haproxy = Haproxy.start(dir, ""
+                + "listen front\n"
+                + "    bind " + bindAddress(front) + "\n"
+                + "    server origin 127.0.0.1:" + origin.port() + " send-proxy-v2\n");
+        int n = 24;
+        List<Socket> clients = new ArrayList<>();
+        try {
+            // Every connection is open and has written before any answer is read.
+            for (int i = 0; i < n; i++) {
+                Socket c = Loopback.connectFrom(Loopback.V4, front);
+                clients.add(c);
+                Loopback.write(c, "hello\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            for (Socket c : clients) {
+                assertEquals("client=" + Loopback.text((InetSocketAddress) c.getLocalSocketAddress())
+                        + " dest=" + Loopback.text(front), Loopback.readLine(c));
+            }
+        } finally {
+            for (Socket c : clients) {
+                c.close();
+            }
+        }
+        assertEquals(n, origin.seen().size());
+    }
+
+    /**
+     * A client on HAProxy's UNIX socket has no IP address: HAProxy 2.6 sends {@code PROXY UNKNOWN}
+     * (v1) or a LOCAL header (v2) for a real client. The origin serves it with the connection's
+     * own addresses. (So an application must not treat every LOCAL header as a health check.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"send-proxy, V1, PROXY", "send-proxy-v2, V2, LOCAL"})
+    void clientOnAUnixSocketFallsBackToTheConnectionAddresses(String option, ProxyHeader.Version version,
+            ProxyHeader.Command command) throws Exception {
+        origin = Origin.start(LocalPolicy.SERVE);
+        Path socket = dir.resolve("front.sock");
+        haproxy = Haproxy.start(dir, ""
+                + "listen unixfront\n"
+                + "    bind unix@" + socket + "\n"
+                + "    server origin 127.0.0.1:" + origin.port() + " " + option + "\n");
+
+        String reply;
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap("hello\n".getBytes(StandardCharsets.US_ASCII)));
+            reply = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.US_ASCII))
+                    .readLine();
+        }
+        Seen seen = origin.await(s -> true, WAIT);
+        assertAll(
+                () -> assertNotNull(seen.header, "a header was accepted: " + seen.event),
+                () -> assertEquals(version, seen.header.version()),
+                () -> assertEquals(command, seen.header.command()),
+                () -> assertEquals(ProxyHeader.Family.UNSPEC, seen.header.family()),
+                () -> assertFalse(seen.header.hasInetAddresses(), "no IP client in " + seen.header),
+                () -> assertEquals(seen.peer, seen.client, "the client is the connection's own peer"),
+                () -> assertEquals("client=" + Loopback.text(seen.peer) + " dest=127.0.0.1:" + origin.port(), reply));
     }
 
     @Test

@@ -176,6 +176,9 @@ final class UdpOrigin implements AutoCloseable {
             byte[] query = ByteBufUtil.getBytes(p.content());
             boolean local = p.proxyHeader().command() == ProxyHeader.Command.LOCAL;
             boolean answer = query.length >= 12 && (!local || answerLocal);
+            // Recorded before answering, so a client holding its answer finds the record.
+            record(null, new Datagram(p.edge(), p.sender(), p.recipient(), p.proxyHeader(),
+                    query.length >= 12 ? Dns.questionName(query) : null, answer));
             if (answer) {
                 byte[] reply = Dns.txtAnswer(query, Loopback.text(p.sender()));
                 ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply), p.sender()))
@@ -185,8 +188,6 @@ final class UdpOrigin implements AutoCloseable {
                             }
                         });
             }
-            record(null, new Datagram(p.edge(), p.sender(), p.recipient(), p.proxyHeader(),
-                    query.length >= 12 ? Dns.questionName(query) : null, answer));
         }
 
         @Override
