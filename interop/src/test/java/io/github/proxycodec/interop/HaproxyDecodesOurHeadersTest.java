@@ -1,6 +1,11 @@
 package io.github.proxycodec.interop;
 
 import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxyHeaderEncoder;
+import io.github.proxycodec.testing.Transports;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,6 +18,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -87,6 +93,32 @@ class HaproxyDecodesOurHeadersTest {
         assertEquals("443", m.group(3));
         assertEquals(version == ProxyHeader.Version.V1 ? "-" : Headers.AUTHORITY, m.group(4));
         assertEquals(version == ProxyHeader.Version.V1 ? "-" : Headers.UNIQUE_ID, m.group(5));
+    }
+
+    @Test
+    void theEncoderInANettyClientPipelineIsUnderstoodByHaproxy() throws Exception {
+        startDecoder();
+        InetSocketAddress source = new InetSocketAddress("2001:db8::42", 40005);
+        InetSocketAddress destination = new InetSocketAddress("2001:db8::1", 8443);
+        EventLoopGroup group = Transports.NIO.group(1);
+        try {
+            Channel ch = new Bootstrap().group(group).channel(Transports.NIO.socketChannel())
+                    .handler(ProxyHeaderEncoder.INSTANCE)
+                    .connect(listener).sync().channel();
+            // As the encoder's Javadoc shows: write the header once, before any client byte.
+            // (This HAProxy closes as soon as it has logged the header, so no payload follows.)
+            ch.writeAndFlush(Headers.v2WithTlvs(source, destination)).sync();
+            ch.closeFuture().await(WAIT.toMillis());
+            ch.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        Matcher m = haproxy.process.awaitLine(decodedLine(40005), WAIT);
+        assertEquals("2001:db8::42", m.group(1));
+        assertEquals("2001:db8::1", m.group(2));
+        assertEquals("8443", m.group(3));
+        assertEquals(Headers.AUTHORITY, m.group(4));
+        assertEquals(Headers.UNIQUE_ID, m.group(5));
     }
 
     @Test
