@@ -7,6 +7,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -115,6 +117,39 @@ class DnsdistSendsToOriginTest {
         Set<InetSocketAddress> edges = queries.stream().map(d -> d.edge).collect(Collectors.toSet());
         assertEquals(1, edges.size(), "dnsdist sends every client from one socket: " + edges);
         assertEquals(List.of(), origin.problems());
+    }
+
+    /**
+     * Over TCP dnsdist sends the PROXY v2 header (STREAM) at the start of its connection to the
+     * backend, so the TCP handler decodes it. The backend is pinned up: dnsdist's health checks
+     * are UDP, and this origin only speaks TCP.
+     */
+    @ParameterizedTest(name = "dig +tcp from {0}")
+    @CsvSource({"127.0.0.1, INET", "::1, INET6"})
+    void digOverTcpIsAttributedByTheTcpHandler(String clientIp, ProxyHeader.Family family) throws Exception {
+        InetAddress from = InetAddress.getByName(clientIp);
+        try (Origin tcpOrigin = Origin.startDns()) {
+            port = Loopback.freeTcpPortOnBoth();
+            dnsdist = Dnsdist.start(dir, new InetSocketAddress(Loopback.V4, port), ""
+                    + "setLocal(" + Dnsdist.lua(new InetSocketAddress(Loopback.V4, port)) + ")\n"
+                    + "addLocal(" + Dnsdist.lua(new InetSocketAddress(Loopback.V6, port)) + ")\n"
+                    + "newServer({address=\"127.0.0.1:" + tcpOrigin.port() + "\", useProxyProtocol=true})\n"
+                    + "getServer(0):setUp()\n");
+            InetSocketAddress c = new InetSocketAddress(from, Loopback.freeTcpPort(from));
+            String dig = Peer.DIG.require().toString();
+            String answer = PeerProcess.run(dir, Duration.ofSeconds(10), dig, "+tcp", "+tries=1", "+time=2",
+                    "+short", "@" + from.getHostAddress(), "-p", Integer.toString(port),
+                    "-b", from.getHostAddress() + "#" + c.getPort(), "who.example.test", "TXT").trim();
+            assertEquals("\"" + Loopback.text(c) + "\"", answer);
+
+            Origin.Seen seen = tcpOrigin.await(s -> c.equals(s.client), WAIT);
+            assertAll(
+                    () -> assertEquals(ProxyHeader.Version.V2, seen.header.version()),
+                    () -> assertEquals(ProxyHeader.Transport.STREAM, seen.header.transport()),
+                    () -> assertEquals(family, seen.header.family()),
+                    () -> assertEquals(c, seen.header.sourceAddress()),
+                    () -> assertEquals(new InetSocketAddress(from, port), seen.header.destinationAddress()));
+        }
     }
 
     @Test

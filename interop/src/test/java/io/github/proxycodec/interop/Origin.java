@@ -9,12 +9,16 @@ import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.testing.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 
@@ -75,7 +79,7 @@ final class Origin implements AutoCloseable {
     private final Channel server;
     private final List<Seen> seen = new ArrayList<>();
 
-    private Origin(LocalPolicy localPolicy) throws InterruptedException {
+    private Origin(LocalPolicy localPolicy, boolean dns) throws InterruptedException {
         ProxyProtocolConfig config = ProxyProtocolConfig.builder()
                 .trustedProxies(TrustedProxies.of("127.0.0.1/32", "::1/128"))
                 .headerTimeout(Duration.ofSeconds(3))
@@ -88,7 +92,13 @@ final class Origin implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new ProxyProtocolHandler(config), new App(localPolicy));
+                        ch.pipeline().addLast(new ProxyProtocolHandler(config));
+                        if (dns) {
+                            // DNS over TCP: each message behind a 2-byte length.
+                            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(0xFFFF, 0, 2, 0, 2),
+                                    new LengthFieldPrepender(2));
+                        }
+                        ch.pipeline().addLast(new App(localPolicy, dns));
                     }
                 })
                 .bind(Loopback.V4, 0).sync().channel();
@@ -96,7 +106,15 @@ final class Origin implements AutoCloseable {
 
     /** Starts an origin on 127.0.0.1 and a free port. */
     static Origin start(LocalPolicy localPolicy) throws InterruptedException {
-        return new Origin(localPolicy);
+        return new Origin(localPolicy, false);
+    }
+
+    /**
+     * Starts a DNS-over-TCP origin instead: each query is answered with one TXT record naming
+     * the client address {@link ProxyProtocol} reports for the connection.
+     */
+    static Origin startDns() throws InterruptedException {
+        return new Origin(LocalPolicy.SERVE, true);
     }
 
     /** Returns the origin's port on 127.0.0.1. */
@@ -173,9 +191,11 @@ final class Origin implements AutoCloseable {
 
     private final class App extends ChannelInboundHandlerAdapter {
         private final LocalPolicy localPolicy;
+        private final boolean dns;
 
-        App(LocalPolicy localPolicy) {
+        App(LocalPolicy localPolicy, boolean dns) {
             this.localPolicy = localPolicy;
+            this.dns = dns;
         }
 
         @Override
@@ -199,6 +219,17 @@ final class Origin implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf in = (ByteBuf) msg;
+            if (dns) {
+                byte[] query;
+                try {
+                    query = ByteBufUtil.getBytes(in);
+                } finally {
+                    in.release();
+                }
+                String client = Loopback.text(ProxyProtocol.clientAddress(ctx.channel()));
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(Dns.txtAnswer(query, client)));
+                return;
+            }
             String text;
             try {
                 text = in.toString(CharsetUtil.US_ASCII);
