@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -196,54 +197,98 @@ class HaproxySendsToOriginTest {
         }
     }
 
-    @Test
-    void tlsFrontendTlvsReachTheOriginAsSent() throws Exception {
+    /** What a TLS client did and what HAProxy logged for it. */
+    private static final class TlsVisit {
+        InetSocketAddress client;
+        InetSocketAddress front;
+        SSLSession session;
+        String applicationProtocol;
+        Matcher log;
+    }
+
+    /**
+     * HAProxy terminating TLS ({@code verify optional}, ALPN h2) and sending every TLV it can;
+     * one client connects, says hello and reads the origin's answer.
+     */
+    private TlsVisit visitTlsFrontend(boolean withClientCertificate) throws Exception {
         TestCertificates certs = TestCertificates.create(dir);
         origin = Origin.start(LocalPolicy.SERVE);
-        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        TlsVisit v = new TlsVisit();
+        v.front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
         haproxy = Haproxy.start(dir, ""
                 + "listen tls\n"
-                + "    bind " + bindAddress(front) + " ssl crt " + certs.serverPem + " ca-file " + certs.caPem
-                + " verify optional\n"
+                + "    bind " + bindAddress(v.front) + " ssl crt " + certs.serverPem + " ca-file " + certs.caPem
+                + " verify optional alpn h2,http/1.1\n"
                 + "    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid\n"
                 + "    log-format \"TLS cp=%cp id=%ID sslv=%sslv sslc=%sslc\"\n"
                 + "    server origin 127.0.0.1:" + origin.port() + " send-proxy-v2"
                 + " proxy-v2-options ssl,cert-cn,ssl-cipher,cert-sig,cert-key,authority,crc32c,unique-id\n");
 
-        InetSocketAddress clientAddress;
-        SSLSession session;
-        try (SSLSocket tls = certs.handshake(Loopback.connectFrom(Loopback.V4, front))) {
-            clientAddress = (InetSocketAddress) tls.getLocalSocketAddress();
-            session = tls.getSession();
+        try (SSLSocket tls = certs.handshake(Loopback.connectFrom(Loopback.V4, v.front), withClientCertificate)) {
+            v.client = (InetSocketAddress) tls.getLocalSocketAddress();
+            v.session = tls.getSession();
+            v.applicationProtocol = tls.getApplicationProtocol();
             Loopback.write(tls, "hello\n".getBytes(StandardCharsets.US_ASCII));
-            assertEquals("client=" + Loopback.text(clientAddress) + " dest=" + Loopback.text(front),
+            assertEquals("client=" + Loopback.text(v.client) + " dest=" + Loopback.text(v.front),
                     Loopback.readLine(tls));
         }
         // HAProxy logs when the session ends, with the unique id it generated and sent.
-        Matcher log = haproxy.process.awaitLine(
-                Pattern.compile("^TLS cp=" + clientAddress.getPort() + " id=(\\S+) sslv=(\\S+) sslc=(\\S+)$"), WAIT);
-        String uniqueId = log.group(1);
+        v.log = haproxy.process.awaitLine(
+                Pattern.compile("^TLS cp=" + v.client.getPort() + " id=(\\S+) sslv=(\\S+) sslc=(\\S+)$"), WAIT);
+        return v;
+    }
 
-        Seen seen = origin.await(s -> clientAddress.equals(s.client), WAIT);
+    @Test
+    void tlsFrontendTlvsReachTheOriginAsSent() throws Exception {
+        TlsVisit v = visitTlsFrontend(true);
+        Seen seen = origin.await(s -> v.client.equals(s.client), WAIT);
         ProxyHeader h = seen.header;
         ProxySslInfo ssl = h.ssl().orElseThrow(() -> new AssertionError("no SSL TLV in " + h));
         assertAll(
-                () -> assertEquals(clientAddress, h.sourceAddress()),
-                () -> assertEquals(front, h.destinationAddress()),
+                () -> assertEquals(v.client, h.sourceAddress()),
+                () -> assertEquals(v.front, h.destinationAddress()),
                 () -> assertEquals(TestCertificates.SERVER_NAME, h.authority().orElse(null), "AUTHORITY is the SNI"),
-                () -> assertEquals(uniqueId, new String(h.uniqueId().orElseThrow(), StandardCharsets.US_ASCII),
+                () -> assertEquals("h2", v.applicationProtocol),
+                () -> assertEquals("h2", h.alpn().orElse(null), "ALPN is the protocol negotiated"),
+                () -> assertEquals(v.log.group(1), new String(h.uniqueId().orElseThrow(), StandardCharsets.US_ASCII),
                         "UNIQUE_ID is the id HAProxy logged"),
                 () -> assertTrue(h.crc32c().isPresent(), "a CRC32C was sent (the parser verified it)"),
                 () -> assertTrue(ssl.isSsl()),
                 () -> assertTrue(ssl.hasClientCertificateInConnection()),
+                () -> assertTrue(ssl.hasClientCertificateInSession()),
                 () -> assertTrue(ssl.isVerified(), "the client certificate was verified against the CA"),
-                () -> assertEquals(session.getProtocol(), ssl.version().orElse(null)),
-                () -> assertEquals(log.group(2), ssl.version().orElse(null)),
-                () -> assertEquals(session.getCipherSuite(), ssl.cipher().orElse(null)),
-                () -> assertEquals(log.group(3), ssl.cipher().orElse(null)),
+                () -> assertEquals(v.session.getProtocol(), ssl.version().orElse(null)),
+                () -> assertEquals(v.log.group(2), ssl.version().orElse(null)),
+                () -> assertEquals(v.session.getCipherSuite(), ssl.cipher().orElse(null)),
+                () -> assertEquals(v.log.group(3), ssl.cipher().orElse(null)),
                 () -> assertEquals(TestCertificates.CLIENT_CN, ssl.commonName().orElse(null)),
-                () -> assertEquals("RSA-SHA256", ssl.signatureAlgorithm().orElse(null)),
-                () -> assertEquals("RSA2048", ssl.keyAlgorithm().orElse(null)));
+                // As the spec says (and unlike ProxyTlv's Javadoc): the frontend's certificate.
+                () -> assertEquals(TestCertificates.SERVER_SIG_ALG, ssl.signatureAlgorithm().orElse(null)),
+                () -> assertEquals(TestCertificates.SERVER_KEY_ALG, ssl.keyAlgorithm().orElse(null)));
+    }
+
+    /**
+     * Without a client certificate HAProxy 2.6 leaves the SSL TLV's verify field at 0, which
+     * the spec reserves for "a certificate was presented and verified": only the client flags
+     * tell the two apart, so {@code isVerified()} alone must not be read as "has a valid
+     * client certificate".
+     */
+    @Test
+    void tlsClientWithoutCertificateHasNoCertificateFlagsAlthoughVerifyIsZero() throws Exception {
+        TlsVisit v = visitTlsFrontend(false);
+        Seen seen = origin.await(s -> v.client.equals(s.client), WAIT);
+        ProxySslInfo ssl = seen.header.ssl().orElseThrow(() -> new AssertionError("no SSL TLV in " + seen.header));
+        assertAll(
+                () -> assertTrue(ssl.isSsl()),
+                () -> assertFalse(ssl.hasClientCertificateInConnection()),
+                () -> assertFalse(ssl.hasClientCertificateInSession()),
+                () -> assertEquals(0, ssl.verifyResult(), "HAProxy sends verify=0 without a certificate"),
+                () -> assertEquals(Optional.empty(), ssl.commonName(), "no client certificate, no CN"),
+                () -> assertEquals(TestCertificates.SERVER_SIG_ALG, ssl.signatureAlgorithm().orElse(null)),
+                () -> assertEquals(TestCertificates.SERVER_KEY_ALG, ssl.keyAlgorithm().orElse(null)),
+                () -> assertEquals(v.session.getProtocol(), ssl.version().orElse(null)),
+                () -> assertEquals(v.session.getCipherSuite(), ssl.cipher().orElse(null)),
+                () -> assertEquals(TestCertificates.SERVER_NAME, seen.header.authority().orElse(null)));
     }
 
     /** HAProxy's check: LOCAL header (with a CRC32C), then PING, expecting PONG, every 100 ms. */

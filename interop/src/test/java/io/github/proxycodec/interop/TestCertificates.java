@@ -20,14 +20,19 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Throw-away certificates made with {@code openssl} in a test's temporary folder: a CA, a server
- * certificate for {@code proxy.test} and a client certificate for {@code client.example}, all
- * RSA 2048 signed with SHA-256.
+ * Throw-away certificates made with {@code openssl} in a test's temporary folder: an RSA 2048 CA,
+ * a server certificate for {@code proxy.test} (EC P-256 key, signed with SHA-384) and a client
+ * certificate for {@code client.example} (RSA 2048 key, signed with SHA-256). The two differ in
+ * key and signature algorithm so a test can tell which certificate a TLV describes.
  */
 final class TestCertificates {
 
     static final String SERVER_NAME = "proxy.test";
     static final String CLIENT_CN = "client.example";
+    /** The server certificate's key algorithm, as HAProxy names it. */
+    static final String SERVER_KEY_ALG = "EC256";
+    /** The server certificate's signature algorithm, as HAProxy names it. */
+    static final String SERVER_SIG_ALG = "RSA-SHA384";
     private static final char[] PASSWORD = "interop".toCharArray();
 
     final Path caPem;
@@ -47,8 +52,9 @@ final class TestCertificates {
         PeerProcess.run(dir, t, openssl, "req", "-x509", "-newkey", "rsa:2048", "-sha256", "-nodes",
                 "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=proxy-codec interop CA");
         Files.writeString(dir.resolve("server.ext"), "subjectAltName=DNS:" + SERVER_NAME + "\n");
-        issue(dir, openssl, t, "server", "/CN=" + SERVER_NAME, "server.ext");
-        issue(dir, openssl, t, "client", "/CN=" + CLIENT_CN, null);
+        issue(dir, openssl, t, "server", "/CN=" + SERVER_NAME, "server.ext",
+                List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"), "-sha384");
+        issue(dir, openssl, t, "client", "/CN=" + CLIENT_CN, null, List.of("-newkey", "rsa:2048"), "-sha256");
         Files.writeString(dir.resolve("server.pem"),
                 Files.readString(dir.resolve("server.crt")) + Files.readString(dir.resolve("server.key")));
         PeerProcess.run(dir, t, openssl, "pkcs12", "-export", "-in", "client.crt", "-inkey", "client.key",
@@ -56,25 +62,26 @@ final class TestCertificates {
         return new TestCertificates(dir);
     }
 
-    private static void issue(Path dir, String openssl, Duration t, String name, String subject, String ext)
-            throws IOException, InterruptedException {
-        PeerProcess.run(dir, t, openssl, "req", "-newkey", "rsa:2048", "-sha256", "-nodes",
-                "-keyout", name + ".key", "-out", name + ".csr", "-subj", subject);
-        if (ext == null) {
-            PeerProcess.run(dir, t, openssl, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                    "-CAcreateserial", "-sha256", "-days", "2", "-out", name + ".crt");
-        } else {
-            PeerProcess.run(dir, t, openssl, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                    "-CAcreateserial", "-sha256", "-days", "2", "-extfile", ext, "-out", name + ".crt");
+    private static void issue(Path dir, String openssl, Duration t, String name, String subject, String ext,
+                              List<String> key, String digest) throws IOException, InterruptedException {
+        List<String> req = new java.util.ArrayList<>(List.of(openssl, "req"));
+        req.addAll(key);
+        req.addAll(List.of("-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", subject));
+        PeerProcess.run(dir, t, req.toArray(new String[0]));
+        List<String> sign = new java.util.ArrayList<>(List.of(openssl, "x509", "-req", "-in", name + ".csr",
+                "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", digest, "-days", "2", "-out", name + ".crt"));
+        if (ext != null) {
+            sign.addAll(List.of("-extfile", ext));
         }
+        PeerProcess.run(dir, t, sign.toArray(new String[0]));
     }
 
     /**
-     * Starts TLS 1.3 over {@code plain} as a client: SNI {@code proxy.test}, the server checked
-     * against the test CA and its name, the client certificate presented. Returns the socket
-     * after the handshake.
+     * Starts TLS 1.3 over {@code plain} as a client: SNI {@code proxy.test}, ALPN {@code h2}, the
+     * server checked against the test CA and its name, the client certificate presented if
+     * {@code withClientCertificate}. Returns the socket after the handshake.
      */
-    SSLSocket handshake(Socket plain) throws IOException, GeneralSecurityException {
+    SSLSocket handshake(Socket plain, boolean withClientCertificate) throws IOException, GeneralSecurityException {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(clientP12)) {
             keys.load(in, PASSWORD);
@@ -91,12 +98,13 @@ final class TestCertificates {
         tmf.init(trust);
 
         SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ctx.init(withClientCertificate ? kmf.getKeyManagers() : null, tmf.getTrustManagers(), null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, SERVER_NAME, plain.getPort(), true);
         SSLParameters params = s.getSSLParameters();
         params.setServerNames(List.of(new SNIHostName(SERVER_NAME)));
         params.setProtocols(new String[] {"TLSv1.3"});
         params.setEndpointIdentificationAlgorithm("HTTPS");
+        params.setApplicationProtocols(new String[] {"h2"});
         s.setSSLParameters(params);
         s.setUseClientMode(true);
         s.startHandshake();
