@@ -1,7 +1,9 @@
 package io.github.proxycodec.interop;
 
 import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxyProtocolException;
 import io.github.proxycodec.ProxySslInfo;
+import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.interop.Origin.LocalPolicy;
 import io.github.proxycodec.interop.Origin.Seen;
 import org.junit.jupiter.api.AfterEach;
@@ -108,6 +110,40 @@ class HaproxySendsToOriginTest {
                             "the origin's TCP peer is HAProxy's own socket, not the client"));
             assertEquals(1, origin.seen().size(), "one connection, one header: " + origin.seen());
         }
+    }
+
+    @Test
+    void haproxyReachingTheOriginOverIpv6IsTrusted() throws Exception {
+        origin = Origin.start(Loopback.V6, Origin.LOOPBACK);
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        haproxy = Haproxy.start(dir, ""
+                + "listen front\n"
+                + "    bind " + bindAddress(front) + "\n"
+                + "    server origin " + Loopback.text(origin.address()) + " send-proxy-v2\n");
+        try (Socket client = Loopback.connectFrom(Loopback.V4, front)) {
+            InetSocketAddress clientAddress = (InetSocketAddress) client.getLocalSocketAddress();
+            Loopback.write(client, "hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("client=" + Loopback.text(clientAddress) + " dest=" + Loopback.text(front),
+                    Loopback.readLine(client));
+            assertEquals(Loopback.V6, origin.seen().get(0).peer.getAddress(), "HAProxy came over ::1");
+        }
+    }
+
+    @Test
+    void haproxyOutsideTheTrustedProxiesIsRefused() throws Exception {
+        origin = Origin.start(Loopback.V4, TrustedProxies.of("10.0.0.0/8"));
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        haproxy = Haproxy.start(dir, ""
+                + "listen front\n"
+                + "    bind " + bindAddress(front) + "\n"
+                + "    server origin 127.0.0.1:" + origin.port() + " send-proxy-v2\n");
+        try (Socket client = Loopback.connectFrom(Loopback.V4, front)) {
+            Loopback.write(client, "hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertNull(Loopback.readLine(client), "closed without an answer");
+        }
+        Seen seen = origin.await(s -> true, WAIT);
+        assertEquals(ProxyProtocolException.Reason.UNTRUSTED_SOURCE, seen.event.reason());
+        assertNull(seen.header, "the header of an untrusted peer is not believed");
     }
 
     @Test

@@ -22,6 +22,7 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,9 +80,13 @@ final class Origin implements AutoCloseable {
     private final Channel server;
     private final List<Seen> seen = new ArrayList<>();
 
-    private Origin(LocalPolicy localPolicy, boolean dns) throws InterruptedException {
+    /** Loopback, where the peers run. */
+    static final TrustedProxies LOOPBACK = TrustedProxies.of("127.0.0.1/32", "::1/128");
+
+    private Origin(LocalPolicy localPolicy, boolean dns, InetAddress bind, TrustedProxies trusted)
+            throws InterruptedException {
         ProxyProtocolConfig config = ProxyProtocolConfig.builder()
-                .trustedProxies(TrustedProxies.of("127.0.0.1/32", "::1/128"))
+                .trustedProxies(trusted)
                 .headerTimeout(Duration.ofSeconds(3))
                 .build();
         Transports transport = Transports.available().get(Transports.available().size() - 1);
@@ -101,12 +106,17 @@ final class Origin implements AutoCloseable {
                         ch.pipeline().addLast(new App(localPolicy, dns));
                     }
                 })
-                .bind(Loopback.V4, 0).sync().channel();
+                .bind(bind, 0).sync().channel();
     }
 
-    /** Starts an origin on 127.0.0.1 and a free port. */
+    /** Starts an origin on 127.0.0.1 and a free port, trusting loopback. */
     static Origin start(LocalPolicy localPolicy) throws InterruptedException {
-        return new Origin(localPolicy, false);
+        return new Origin(localPolicy, false, Loopback.V4, LOOPBACK);
+    }
+
+    /** Starts an origin on {@code bind} and a free port, trusting {@code trusted}. */
+    static Origin start(InetAddress bind, TrustedProxies trusted) throws InterruptedException {
+        return new Origin(LocalPolicy.SERVE, false, bind, trusted);
     }
 
     /**
@@ -114,12 +124,17 @@ final class Origin implements AutoCloseable {
      * the client address {@link ProxyProtocol} reports for the connection.
      */
     static Origin startDns() throws InterruptedException {
-        return new Origin(LocalPolicy.SERVE, true);
+        return new Origin(LocalPolicy.SERVE, true, Loopback.V4, LOOPBACK);
     }
 
-    /** Returns the origin's port on 127.0.0.1. */
+    /** Returns the origin's port. */
     int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        return address().getPort();
+    }
+
+    /** Returns the origin's address. */
+    InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
     }
 
     /** Returns every connection seen so far. */
