@@ -327,6 +327,36 @@ class HaproxySendsToOriginTest {
                 () -> assertEquals(TestCertificates.SERVER_NAME, seen.header.authority().orElse(null)));
     }
 
+    /**
+     * Every TLV option on a plain-TCP frontend without {@code unique-id-format}: HAProxy sends a
+     * zero-length UNIQUE_ID, a 5-byte SSL TLV saying "not SSL", no AUTHORITY, and a CRC32C.
+     */
+    @Test
+    void plainFrontendWithEveryTlvOptionSendsEmptyAndMinimalTlvsThatAreAccepted() throws Exception {
+        origin = Origin.start(LocalPolicy.SERVE);
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, Loopback.freeTcpPort(Loopback.V4));
+        haproxy = Haproxy.start(dir, ""
+                + "listen plain\n"
+                + "    bind " + bindAddress(front) + "\n"
+                + "    server origin 127.0.0.1:" + origin.port() + " send-proxy-v2"
+                + " proxy-v2-options ssl,cert-cn,ssl-cipher,cert-sig,cert-key,authority,crc32c,unique-id\n");
+        InetSocketAddress clientAddress;
+        try (Socket client = Loopback.connectFrom(Loopback.V4, front)) {
+            clientAddress = (InetSocketAddress) client.getLocalSocketAddress();
+            Loopback.write(client, "hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("client=" + Loopback.text(clientAddress) + " dest=" + Loopback.text(front),
+                    Loopback.readLine(client));
+        }
+        ProxyHeader h = origin.await(s -> clientAddress.equals(s.client), WAIT).header;
+        ProxySslInfo ssl = h.ssl().orElseThrow(() -> new AssertionError("no SSL TLV in " + h));
+        assertAll(
+                () -> assertEquals(0, h.uniqueId().orElseThrow(() -> new AssertionError("no UNIQUE_ID")).length),
+                () -> assertEquals(Optional.empty(), h.authority()),
+                () -> assertTrue(h.crc32c().isPresent()),
+                () -> assertFalse(ssl.isSsl()),
+                () -> assertEquals(List.of(), ssl.subTlvs()));
+    }
+
     /** HAProxy's check: LOCAL header (with a CRC32C), then PING, expecting PONG, every 100 ms. */
     private String checkedBackend(InetSocketAddress front) {
         return "listen checked\n"
