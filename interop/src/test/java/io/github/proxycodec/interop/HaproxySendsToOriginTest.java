@@ -292,13 +292,13 @@ class HaproxySendsToOriginTest {
                 () -> assertTrue(ssl.isSsl()),
                 () -> assertTrue(ssl.hasClientCertificateInConnection()),
                 () -> assertTrue(ssl.hasClientCertificateInSession()),
-                () -> assertTrue(ssl.isVerified(), "the client certificate was verified against the CA"),
+                () -> assertTrue(ssl.hasVerifiedClientCertificate(), "the client certificate was verified against the CA"),
                 () -> assertEquals(v.session.getProtocol(), ssl.version().orElse(null)),
                 () -> assertEquals(v.log.group(2), ssl.version().orElse(null)),
                 () -> assertEquals(v.session.getCipherSuite(), ssl.cipher().orElse(null)),
                 () -> assertEquals(v.log.group(3), ssl.cipher().orElse(null)),
                 () -> assertEquals(TestCertificates.CLIENT_CN, ssl.commonName().orElse(null)),
-                // As the spec says (and unlike ProxyTlv's Javadoc): the frontend's certificate.
+                // As the spec says: the frontend's certificate, not the client's.
                 () -> assertEquals(TestCertificates.SERVER_SIG_ALG, ssl.signatureAlgorithm().orElse(null)),
                 () -> assertEquals(TestCertificates.SERVER_KEY_ALG, ssl.keyAlgorithm().orElse(null)));
     }
@@ -306,8 +306,7 @@ class HaproxySendsToOriginTest {
     /**
      * Without a client certificate HAProxy 2.6 leaves the SSL TLV's verify field at 0, which
      * the spec reserves for "a certificate was presented and verified": only the client flags
-     * tell the two apart, so {@code isVerified()} alone must not be read as "has a valid
-     * client certificate".
+     * tell the two apart, which {@code hasVerifiedClientCertificate()} does.
      */
     @Test
     void tlsClientWithoutCertificateHasNoCertificateFlagsAlthoughVerifyIsZero() throws Exception {
@@ -319,6 +318,7 @@ class HaproxySendsToOriginTest {
                 () -> assertFalse(ssl.hasClientCertificateInConnection()),
                 () -> assertFalse(ssl.hasClientCertificateInSession()),
                 () -> assertEquals(0, ssl.verifyResult(), "HAProxy sends verify=0 without a certificate"),
+                () -> assertFalse(ssl.hasVerifiedClientCertificate()),
                 () -> assertEquals(Optional.empty(), ssl.commonName(), "no client certificate, no CN"),
                 () -> assertEquals(TestCertificates.SERVER_SIG_ALG, ssl.signatureAlgorithm().orElse(null)),
                 () -> assertEquals(TestCertificates.SERVER_KEY_ALG, ssl.keyAlgorithm().orElse(null)),
