@@ -1,7 +1,11 @@
 package io.github.proxycodec;
 
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -60,50 +64,74 @@ public final class ProxyHeader {
         DGRAM
     }
 
-    private final Version version;
-    private final Command command;
-    private final Family family;
-    private final Transport transport;
-    private final InetSocketAddress source;
-    private final InetSocketAddress destination;
-    private final String sourcePath;
-    private final String destinationPath;
-    private final List<ProxyTlv> tlvs;
-    private final int headerLength;
+    private static final Version[] VERSIONS = Version.values();
+    private static final Command[] COMMANDS = Command.values();
+    private static final Family[] FAMILIES = Family.values();
+    private static final Transport[] TRANSPORTS = Transport.values();
 
-    ProxyHeader(Version version, Command command, Family family, Transport transport,
-                InetSocketAddress source, InetSocketAddress destination,
-                String sourcePath, String destinationPath, List<ProxyTlv> tlvs, int headerLength) {
-        this.version = version;
-        this.command = command;
-        this.family = family;
-        this.transport = transport;
+    // The parser stores the wire form and builds address objects only when asked, which keeps
+    // a decoded header small: most applications read the source address and nothing else.
+    /** Version, command, family and transport ordinals, two bits each. */
+    private final int kind;
+    /** IPv4 source and destination (INET). */
+    private final int src4;
+    private final int dst4;
+    /** Source port in the high 16 bits, destination port in the low 16 bits. */
+    private final int ports;
+    /** INET6: source then destination, 16 bytes each; UNIX: the two 108-byte paths; else null. */
+    private final byte[] block;
+    /** The whole header as received when it has TLVs (their values point into it), else null. */
+    private final byte[] raw;
+    /** Where the TLVs start in {@link #raw}. */
+    private final int tlvFrom;
+    private final int headerLength;
+    /** Built from {@link #raw} on first use (an immutable list, safe to publish racily). */
+    private List<ProxyTlv> tlvs;
+    // Built on first use (or given by the builder). Racy but benign: immutable values, final fields.
+    private InetSocketAddress source;
+    private InetSocketAddress destination;
+
+    ProxyHeader(int kind, int src4, int dst4, int ports, byte[] block, byte[] raw, int tlvFrom, int headerLength) {
+        this.kind = kind;
+        this.src4 = src4;
+        this.dst4 = dst4;
+        this.ports = ports;
+        this.block = block;
+        this.raw = raw;
+        this.tlvFrom = tlvFrom;
+        this.headerLength = headerLength;
+    }
+
+    private ProxyHeader(int kind, InetSocketAddress source, InetSocketAddress destination, byte[] block,
+                        List<ProxyTlv> tlvs) {
+        this(kind, 0, 0, 0, block, null, 0, 0);
         this.source = source;
         this.destination = destination;
-        this.sourcePath = sourcePath;
-        this.destinationPath = destinationPath;
         this.tlvs = tlvs;
-        this.headerLength = headerLength;
+    }
+
+    static int kind(Version v, Command c, Family f, Transport t) {
+        return v.ordinal() | c.ordinal() << 2 | f.ordinal() << 4 | t.ordinal() << 6;
     }
 
     /** Returns v1 or v2. */
     public Version version() {
-        return version;
+        return VERSIONS[kind & 3];
     }
 
     /** Returns PROXY or LOCAL (v1 headers are always PROXY). */
     public Command command() {
-        return command;
+        return COMMANDS[(kind >>> 2) & 3];
     }
 
     /** Returns the address family. */
     public Family family() {
-        return family;
+        return FAMILIES[(kind >>> 4) & 3];
     }
 
     /** Returns the transport (v1 TCP4/TCP6 lines are STREAM). */
     public Transport transport() {
-        return transport;
+        return TRANSPORTS[(kind >>> 6) & 3];
     }
 
     /**
@@ -111,38 +139,81 @@ public final class ProxyHeader {
      * the INET or INET6 family.
      */
     public boolean hasInetAddresses() {
-        return source != null;
+        Family f = family();
+        return command() == Command.PROXY && (f == Family.INET || f == Family.INET6);
     }
 
     /** Returns the client's address, or {@code null} unless {@link #hasInetAddresses()}. */
     public InetSocketAddress sourceAddress() {
-        return source;
+        InetSocketAddress a = source;
+        if (a == null && hasInetAddresses()) {
+            a = address(src4, 0, ports >>> 16);
+            source = a;
+        }
+        return a;
     }
 
     /** Returns the address the client connected to, or {@code null} unless {@link #hasInetAddresses()}. */
     public InetSocketAddress destinationAddress() {
-        return destination;
+        InetSocketAddress a = destination;
+        if (a == null && hasInetAddresses()) {
+            a = address(dst4, 16, ports & 0xFFFF);
+            destination = a;
+        }
+        return a;
+    }
+
+    private InetSocketAddress address(int v4, int at, int port) {
+        byte[] b;
+        if (block == null) {
+            b = new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4};
+        } else {
+            b = Arrays.copyOfRange(block, at, at + 16);
+        }
+        try {
+            // No DNS: an address built from bytes. IPv4-mapped IPv6 comes back as Inet4Address.
+            return new InetSocketAddress(InetAddress.getByAddress(b), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // only on a wrong array length
+        }
+    }
+
+    private String path(int at) {
+        if (block == null || family() != Family.UNIX || command() != Command.PROXY) {
+            return null;
+        }
+        int end = at;
+        while (end < at + 108 && block[end] != 0) {
+            end++;
+        }
+        return new String(block, at, end - at, StandardCharsets.UTF_8);
     }
 
     /** Returns the client's UNIX socket path for a PROXY command of the UNIX family, else {@code null}. */
     public String sourcePath() {
-        return sourcePath;
+        return path(0);
     }
 
     /** Returns the destination UNIX socket path for a PROXY command of the UNIX family, else {@code null}. */
     public String destinationPath() {
-        return destinationPath;
+        return path(108);
     }
 
     /** Returns every TLV in the order received (empty for v1). */
     public List<ProxyTlv> tlvs() {
-        return tlvs;
+        List<ProxyTlv> list = tlvs;
+        if (list == null) {
+            list = raw == null ? List.of() : ProxyHeaderParser.tlvList(raw, tlvFrom, raw.length);
+            tlvs = list;
+        }
+        return list;
     }
 
     /** Returns the first TLV of {@code type}, if present. */
     public Optional<ProxyTlv> tlv(int type) {
-        for (int i = 0; i < tlvs.size(); i++) {
-            ProxyTlv t = tlvs.get(i);
+        List<ProxyTlv> list = tlvs();
+        for (int i = 0; i < list.size(); i++) {
+            ProxyTlv t = list.get(i);
             if (t.type() == type) {
                 return Optional.of(t);
             }
@@ -187,10 +258,10 @@ public final class ProxyHeader {
 
     /** Returns the AWS VPC endpoint id (TLV 0xEA with subtype 0x01). */
     public Optional<String> awsVpcEndpointId() {
-        for (ProxyTlv t : tlvs) {
+        for (ProxyTlv t : tlvs()) {
             if (t.type() == ProxyTlv.AWS && t.length() >= 1 && t.byteAt(0) == 0x01) {
                 return Optional.of(new String(t.array(), t.arrayOffset() + 1, t.length() - 1,
-                        java.nio.charset.StandardCharsets.US_ASCII));
+                        StandardCharsets.US_ASCII));
             }
         }
         return Optional.empty();
@@ -198,7 +269,7 @@ public final class ProxyHeader {
 
     /** Returns the Azure private link id (TLV 0xEE with subtype 0x01, u32 little-endian). */
     public OptionalLong azurePrivateLinkId() {
-        for (ProxyTlv t : tlvs) {
+        for (ProxyTlv t : tlvs()) {
             if (t.type() == ProxyTlv.AZURE && t.length() == 5 && t.byteAt(0) == 0x01) {
                 long v = t.byteAt(1) | (t.byteAt(2) << 8) | (t.byteAt(3) << 16) | ((long) t.byteAt(4) << 24);
                 return OptionalLong.of(v);
@@ -212,7 +283,7 @@ public final class ProxyHeader {
      * read it with {@link Long#toUnsignedString(long)}).
      */
     public OptionalLong gcpPscConnectionId() {
-        for (ProxyTlv t : tlvs) {
+        for (ProxyTlv t : tlvs()) {
             if (t.type() == ProxyTlv.GCP && t.length() == 8) {
                 return OptionalLong.of(readLong(t, 0, 8));
             }
@@ -245,29 +316,28 @@ public final class ProxyHeader {
             return false;
         }
         ProxyHeader h = (ProxyHeader) o;
-        return version == h.version && command == h.command && family == h.family
-                && transport == h.transport && Objects.equals(source, h.source)
-                && Objects.equals(destination, h.destination) && Objects.equals(sourcePath, h.sourcePath)
-                && Objects.equals(destinationPath, h.destinationPath) && tlvs.equals(h.tlvs);
+        return kind == h.kind && Objects.equals(sourceAddress(), h.sourceAddress())
+                && Objects.equals(destinationAddress(), h.destinationAddress())
+                && Objects.equals(sourcePath(), h.sourcePath())
+                && Objects.equals(destinationPath(), h.destinationPath()) && tlvs().equals(h.tlvs());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(version, command, family, transport, source, destination, sourcePath,
-                destinationPath, tlvs);
+        return Objects.hash(kind, sourceAddress(), destinationAddress(), sourcePath(), destinationPath(), tlvs());
     }
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("ProxyHeader{").append(version).append(' ').append(command)
-                .append(' ').append(family).append(' ').append(transport);
-        if (source != null) {
-            sb.append(' ').append(source).append(" -> ").append(destination);
-        } else if (sourcePath != null) {
-            sb.append(' ').append(sourcePath).append(" -> ").append(destinationPath);
+        StringBuilder sb = new StringBuilder("ProxyHeader{").append(version()).append(' ').append(command())
+                .append(' ').append(family()).append(' ').append(transport());
+        if (hasInetAddresses()) {
+            sb.append(' ').append(sourceAddress()).append(" -> ").append(destinationAddress());
+        } else if (sourcePath() != null) {
+            sb.append(' ').append(sourcePath()).append(" -> ").append(destinationPath());
         }
-        if (!tlvs.isEmpty()) {
-            sb.append(' ').append(tlvs);
+        if (!tlvs().isEmpty()) {
+            sb.append(' ').append(tlvs());
         }
         return sb.append('}').toString();
     }
@@ -401,11 +471,20 @@ public final class ProxyHeader {
                 }
             }
             boolean keep = command == Command.PROXY;
-            return new ProxyHeader(version, command, fam, tr,
-                    keep && needsInet ? source : null, keep && needsInet ? destination : null,
-                    keep && fam == Family.UNIX ? sourcePath : null,
-                    keep && fam == Family.UNIX ? destinationPath : null,
-                    Collections.unmodifiableList(new ArrayList<>(tlvs)), 0);
+            byte[] unix = null;
+            if (keep && fam == Family.UNIX) {
+                unix = new byte[216];
+                byte[] s = sourcePath.getBytes(StandardCharsets.UTF_8);
+                byte[] d = destinationPath.getBytes(StandardCharsets.UTF_8);
+                if (s.length > 107 || d.length > 107) {
+                    throw new IllegalStateException("UNIX paths are at most 107 bytes");
+                }
+                System.arraycopy(s, 0, unix, 0, s.length);
+                System.arraycopy(d, 0, unix, 108, d.length);
+            }
+            return new ProxyHeader(kind(version, command, fam, tr),
+                    keep && needsInet ? source : null, keep && needsInet ? destination : null, unix,
+                    List.copyOf(tlvs));
         }
     }
 }

@@ -7,9 +7,6 @@ import io.github.proxycodec.ProxyHeader.Version;
 import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.netty.buffer.ByteBuf;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,6 +49,9 @@ public final class ProxyHeaderParser {
     private static final byte[] TCP6 = {'T', 'C', 'P', '6', ' '};
     private static final byte[] UNKNOWN = {'U', 'N', 'K', 'N', 'O', 'W', 'N'};
     private static final byte[] ZERO4 = new byte[4];
+    private static final int V1_UNKNOWN = ProxyHeader.kind(Version.V1, Command.PROXY, Family.UNSPEC, Transport.UNSPEC);
+    private static final int V1_TCP4 = ProxyHeader.kind(Version.V1, Command.PROXY, Family.INET, Transport.STREAM);
+    private static final int V1_TCP6 = ProxyHeader.kind(Version.V1, Command.PROXY, Family.INET6, Transport.STREAM);
 
     /** What the first bytes of a stream or datagram are. */
     public enum Detection {
@@ -195,8 +195,7 @@ public final class ProxyHeaderParser {
                 throw new ProxyProtocolException(Reason.V1_MALFORMED, "unknown protocol");
             }
             // The rest of an UNKNOWN line is ignored by the spec.
-            return new ProxyHeader(Version.V1, Command.PROXY, Family.UNSPEC, Transport.UNSPEC,
-                    null, null, null, null, Collections.emptyList(), headerLength);
+            return new ProxyHeader(V1_UNKNOWN, 0, 0, 0, null, null, 0, headerLength);
         }
 
         boolean v6 = proto == TCP6;
@@ -213,13 +212,31 @@ public final class ProxyHeaderParser {
                 throw new ProxyProtocolException(Reason.V1_MALFORMED, "extra field or space");
             }
         }
-        InetAddress src = v1Address(in, f0, f1, v6);
-        InetAddress dst = v1Address(in, f1 + 1, f2, v6);
-        int sport = v1Port(in, f2 + 1, f3);
-        int dport = v1Port(in, f3 + 1, f4);
-        return new ProxyHeader(Version.V1, Command.PROXY, v6 ? Family.INET6 : Family.INET, Transport.STREAM,
-                new InetSocketAddress(src, sport), new InetSocketAddress(dst, dport), null, null,
-                Collections.emptyList(), headerLength);
+        int src4 = 0;
+        int dst4 = 0;
+        byte[] block = null;
+        if (v6) {
+            block = new byte[32];
+            if (!parseIpv6(in, f0, f1, block, 0)) {
+                throw badAddress(in, f0, f1, true);
+            }
+            if (!parseIpv6(in, f1 + 1, f2, block, 16)) {
+                throw badAddress(in, f1 + 1, f2, true);
+            }
+        } else {
+            long s = parseIpv4(in, f0, f1);
+            if (s < 0) {
+                throw badAddress(in, f0, f1, false);
+            }
+            long d = parseIpv4(in, f1 + 1, f2);
+            if (d < 0) {
+                throw badAddress(in, f1 + 1, f2, false);
+            }
+            src4 = (int) s;
+            dst4 = (int) d;
+        }
+        int ports = v1Port(in, f2 + 1, f3) << 16 | v1Port(in, f3 + 1, f4);
+        return new ProxyHeader(v6 ? V1_TCP6 : V1_TCP4, src4, dst4, ports, block, null, 0, headerLength);
     }
 
     /** Matches the protocol word against what is readable; null if too few bytes to know. */
@@ -263,14 +280,10 @@ public final class ProxyHeaderParser {
         throw new ProxyProtocolException(Reason.V1_MALFORMED, "missing field after " + what);
     }
 
-    private static InetAddress v1Address(ByteBuf in, int from, int to, boolean v6) {
-        byte[] bytes = v6 ? parseIpv6(in, from, to) : parseIpv4(in, from, to, null, 0);
-        if (bytes == null) {
-            throw new ProxyProtocolException(Reason.V1_INVALID_ADDRESS,
-                    "not a canonical " + (v6 ? "IPv6" : "IPv4") + " literal: \""
-                            + in.toString(from, to - from, StandardCharsets.ISO_8859_1) + '"');
-        }
-        return address(bytes);
+    private static ProxyProtocolException badAddress(ByteBuf in, int from, int to, boolean v6) {
+        return new ProxyProtocolException(Reason.V1_INVALID_ADDRESS,
+                "not a canonical " + (v6 ? "IPv6" : "IPv4") + " literal: \""
+                        + in.toString(from, to - from, StandardCharsets.ISO_8859_1) + '"');
     }
 
     private static int v1Port(ByteBuf in, int from, int to) {
@@ -297,12 +310,9 @@ public final class ProxyHeaderParser {
                 "not a port 0..65535: \"" + in.toString(from, to - from, StandardCharsets.ISO_8859_1) + '"');
     }
 
-    /**
-     * Parses a dotted quad with no leading zeros into {@code out} at {@code at} (a new array if
-     * {@code out} is null); returns null if it is not one.
-     */
-    static byte[] parseIpv4(ByteBuf in, int from, int to, byte[] out, int at) {
-        byte[] res = out != null ? out : new byte[4];
+    /** Parses a dotted quad with no leading zeros; returns it as an unsigned int, or -1 if it is not one. */
+    static long parseIpv4(ByteBuf in, int from, int to) {
+        long res = 0;
         int part = 0;
         int i = from;
         while (true) {
@@ -318,31 +328,33 @@ public final class ProxyHeaderParser {
             }
             int digits = i - start;
             if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && in.getByte(start) == '0')) {
-                return null;
+                return -1;
             }
-            res[at + part++] = (byte) v;
-            if (part == 4) {
-                return i == to ? res : null;
+            res = res << 8 | v;
+            if (++part == 4) {
+                return i == to ? res : -1;
             }
             if (i >= to || in.getByte(i) != '.') {
-                return null;
+                return -1;
             }
             i++;
         }
     }
 
-    /** Parses RFC 4291 IPv6 text (no zone, no brackets); returns null if it is not one. */
-    static byte[] parseIpv6(ByteBuf in, int from, int to) {
+    /**
+     * Parses RFC 4291 IPv6 text (no zone, no brackets) into {@code out[at..at+16)}; returns
+     * false if it is not one.
+     */
+    static boolean parseIpv6(ByteBuf in, int from, int to, byte[] out, int at) {
         if (to - from < 2) {
-            return null;
+            return false;
         }
-        byte[] out = new byte[16];
         int words = 0;
         int compress = -1;
         int i = from;
         if (in.getByte(i) == ':') {
             if (in.getByte(i + 1) != ':') {
-                return null;
+                return false;
             }
             compress = 0;
             i += 2;
@@ -360,59 +372,64 @@ public final class ProxyHeaderParser {
             }
             int digits = i - start;
             if (digits == 0) {
-                return null;
+                return false;
             }
             if (i < to && in.getByte(i) == '.') {
                 // Embedded IPv4 in the last 32 bits.
-                if (words > 6 || parseIpv4(in, start, to, out, words * 2) == null) {
-                    return null;
+                long v4 = words > 6 ? -1 : parseIpv4(in, start, to);
+                if (v4 < 0) {
+                    return false;
                 }
+                int k = at + words * 2;
+                out[k] = (byte) (v4 >>> 24);
+                out[k + 1] = (byte) (v4 >>> 16);
+                out[k + 2] = (byte) (v4 >>> 8);
+                out[k + 3] = (byte) v4;
                 words += 2;
                 i = to;
                 break;
             }
             if (digits > 4 || words == 8) {
-                return null;
+                return false;
             }
-            out[words * 2] = (byte) (v >>> 8);
-            out[words * 2 + 1] = (byte) v;
+            out[at + words * 2] = (byte) (v >>> 8);
+            out[at + words * 2 + 1] = (byte) v;
             words++;
             if (i == to) {
                 break;
             }
             if (in.getByte(i) != ':') {
-                return null;
+                return false;
             }
             i++;
             if (i < to && in.getByte(i) == ':') {
                 if (compress >= 0) {
-                    return null;
+                    return false;
                 }
                 compress = words;
                 i++;
             } else if (i == to) {
-                return null;
+                return false;
             }
         }
         if (compress >= 0) {
             if (words >= 8) {
-                return null;
+                return false;
             }
-            int tail = words - compress;
+            // Move the groups after "::" to the end and zero the gap.
             int shift = 8 - words;
             for (int w = words - 1; w >= compress; w--) {
-                out[(w + shift) * 2] = out[w * 2];
-                out[(w + shift) * 2 + 1] = out[w * 2 + 1];
+                out[at + (w + shift) * 2] = out[at + w * 2];
+                out[at + (w + shift) * 2 + 1] = out[at + w * 2 + 1];
             }
-            for (int w = compress; w < compress + shift && w < 8; w++) {
-                out[w * 2] = 0;
-                out[w * 2 + 1] = 0;
+            for (int w = compress; w < compress + shift; w++) {
+                out[at + w * 2] = 0;
+                out[at + w * 2 + 1] = 0;
             }
-            assert tail >= 0;
         } else if (words != 8) {
-            return null;
+            return false;
         }
-        return out;
+        return true;
     }
 
     // ---------------------------------------------------------------- v2
@@ -482,91 +499,108 @@ public final class ProxyHeaderParser {
             return null;
         }
 
-        InetSocketAddress src = null;
-        InetSocketAddress dst = null;
-        String srcPath = null;
-        String dstPath = null;
+        int src4 = 0;
+        int dst4 = 0;
+        int ports = 0;
+        byte[] block = null;
         int a = r + V2_FIXED_LENGTH;
         if (command == Command.PROXY) {
-            if (family == Family.INET || family == Family.INET6) {
-                int w = family == Family.INET ? 4 : 16;
-                byte[] sb = new byte[w];
-                byte[] db = new byte[w];
-                in.getBytes(a, sb);
-                in.getBytes(a + w, db);
-                src = new InetSocketAddress(address(sb), in.getUnsignedShort(a + 2 * w));
-                dst = new InetSocketAddress(address(db), in.getUnsignedShort(a + 2 * w + 2));
+            if (family == Family.INET) {
+                src4 = in.getInt(a);
+                dst4 = in.getInt(a + 4);
+                ports = in.getInt(a + 8);
+            } else if (family == Family.INET6) {
+                block = new byte[32];
+                in.getBytes(a, block);
+                ports = in.getInt(a + 32);
             } else if (family == Family.UNIX) {
-                srcPath = unixPath(in, a);
-                dstPath = unixPath(in, a + 108);
+                block = new byte[216];
+                in.getBytes(a, block);
             }
         }
 
-        List<ProxyTlv> tlvs = Collections.emptyList();
-        int tlvStart = a + addrLen;
-        int tlvLen = r + total - tlvStart;
-        if (tlvLen > 0) {
-            byte[] t = new byte[tlvLen];
-            in.getBytes(tlvStart, t);
-            int crcAt = -1;
-            ArrayList<ProxyTlv> list = new ArrayList<>(4);
-            int i = 0;
-            while (i < tlvLen) {
-                if (tlvLen - i < 3) {
-                    throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "truncated TLV header at offset " + (tlvStart - r + i));
-                }
-                int type = t[i] & 0xFF;
-                int vlen = ((t[i + 1] & 0xFF) << 8) | (t[i + 2] & 0xFF);
-                int v = i + 3;
-                if (vlen > tlvLen - v) {
-                    throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED,
-                            ProxyTlv.typeName(type) + " TLV of " + vlen + " bytes runs past the header end");
-                }
-                switch (type) {
-                    case ProxyTlv.CRC32C:
-                        if (vlen != 4) {
-                            throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "CRC32C TLV of " + vlen + " bytes, not 4");
-                        }
-                        if (crcAt >= 0) {
-                            throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "more than one CRC32C TLV");
-                        }
-                        crcAt = v;
-                        break;
-                    case ProxyTlv.AUTHORITY:
-                        if (vlen > AUTHORITY_MAX_LENGTH) {
-                            throw new ProxyProtocolException(Reason.V2_TLV_TOO_LONG, "AUTHORITY of " + vlen + " bytes");
-                        }
-                        break;
-                    case ProxyTlv.UNIQUE_ID:
-                        if (vlen > UNIQUE_ID_MAX_LENGTH) {
-                            throw new ProxyProtocolException(Reason.V2_TLV_TOO_LONG, "UNIQUE_ID of " + vlen + " bytes");
-                        }
-                        break;
-                    case ProxyTlv.SSL:
-                        checkSsl(t, v, vlen);
-                        break;
-                    default:
-                        break;
-                }
-                list.add(new ProxyTlv(type, t, v, vlen));
-                i = v + vlen;
-            }
-            if (crcAt >= 0) {
-                CRC32C crc = new CRC32C();
-                crc.update(in.nioBuffer(r, tlvStart - r));
-                crc.update(t, 0, crcAt);
-                crc.update(ZERO4, 0, 4);
-                crc.update(t, crcAt + 4, tlvLen - crcAt - 4);
-                long expected = ((t[crcAt] & 0xFFL) << 24) | ((t[crcAt + 1] & 0xFF) << 16)
-                        | ((t[crcAt + 2] & 0xFF) << 8) | (t[crcAt + 3] & 0xFF);
-                if (crc.getValue() != expected) {
-                    throw new ProxyProtocolException(Reason.V2_CRC_MISMATCH,
-                            String.format("header says %08x, computed %08x", expected, crc.getValue()));
-                }
-            }
-            tlvs = Collections.unmodifiableList(list);
+        byte[] raw = null;
+        int tlvStart = V2_FIXED_LENGTH + addrLen;
+        if (tlvStart < total) {
+            // One copy of the whole header: TLV values point into it, and the CRC is computed on it.
+            raw = new byte[total];
+            in.getBytes(r, raw);
+            checkTlvs(raw, tlvStart, total);
         }
-        return new ProxyHeader(Version.V2, command, family, transport, src, dst, srcPath, dstPath, tlvs, total);
+        int kind = ProxyHeader.kind(Version.V2, command, family, transport);
+        return new ProxyHeader(kind, src4, dst4, ports, block, raw, tlvStart, total);
+    }
+
+    /** Validates every TLV (bounds, caps, SSL shape, CRC32C) without building them. */
+    private static void checkTlvs(byte[] t, int from, int end) {
+        int crcAt = -1;
+        int i = from;
+        while (i < end) {
+            if (end - i < 3) {
+                throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "truncated TLV header at offset " + i);
+            }
+            int type = t[i] & 0xFF;
+            int vlen = ((t[i + 1] & 0xFF) << 8) | (t[i + 2] & 0xFF);
+            int v = i + 3;
+            if (vlen > end - v) {
+                throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED,
+                        ProxyTlv.typeName(type) + " TLV of " + vlen + " bytes runs past the header end");
+            }
+            switch (type) {
+                case ProxyTlv.CRC32C:
+                    if (vlen != 4) {
+                        throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "CRC32C TLV of " + vlen + " bytes, not 4");
+                    }
+                    if (crcAt >= 0) {
+                        throw new ProxyProtocolException(Reason.V2_TLV_MALFORMED, "more than one CRC32C TLV");
+                    }
+                    crcAt = v;
+                    break;
+                case ProxyTlv.AUTHORITY:
+                    if (vlen > AUTHORITY_MAX_LENGTH) {
+                        throw new ProxyProtocolException(Reason.V2_TLV_TOO_LONG, "AUTHORITY of " + vlen + " bytes");
+                    }
+                    break;
+                case ProxyTlv.UNIQUE_ID:
+                    if (vlen > UNIQUE_ID_MAX_LENGTH) {
+                        throw new ProxyProtocolException(Reason.V2_TLV_TOO_LONG, "UNIQUE_ID of " + vlen + " bytes");
+                    }
+                    break;
+                case ProxyTlv.SSL:
+                    checkSsl(t, v, vlen);
+                    break;
+                default:
+                    break;
+            }
+            i = v + vlen;
+        }
+        if (crcAt >= 0) {
+            checkCrc(t, end, crcAt);
+        }
+    }
+
+    /** Builds the TLVs of a header already checked by {@link #checkTlvs}. */
+    static List<ProxyTlv> tlvList(byte[] t, int from, int end) {
+        ArrayList<ProxyTlv> list = new ArrayList<>(4);
+        for (int i = from; i < end; ) {
+            int vlen = ((t[i + 1] & 0xFF) << 8) | (t[i + 2] & 0xFF);
+            list.add(new ProxyTlv(t[i] & 0xFF, t, i + 3, vlen));
+            i += 3 + vlen;
+        }
+        return List.copyOf(list);
+    }
+
+    private static void checkCrc(byte[] t, int end, int crcAt) {
+        long expected = ((t[crcAt] & 0xFFL) << 24) | ((t[crcAt + 1] & 0xFF) << 16)
+                | ((t[crcAt + 2] & 0xFF) << 8) | (t[crcAt + 3] & 0xFF);
+        CRC32C crc = new CRC32C();
+        crc.update(t, 0, crcAt);
+        crc.update(ZERO4, 0, 4);
+        crc.update(t, crcAt + 4, end - crcAt - 4);
+        if (crc.getValue() != expected) {
+            throw new ProxyProtocolException(Reason.V2_CRC_MISMATCH,
+                    String.format("header says %08x, computed %08x", expected, crc.getValue()));
+        }
     }
 
     private static void checkSsl(byte[] t, int v, int vlen) {
@@ -609,22 +643,6 @@ public final class ProxyHeaderParser {
             i += 3 + slen;
         }
         return new ProxySslInfo(client, verify, Collections.unmodifiableList(subs));
-    }
-
-    private static String unixPath(ByteBuf in, int at) {
-        int end = at;
-        while (end < at + 108 && in.getByte(end) != 0) {
-            end++;
-        }
-        return in.toString(at, end - at, StandardCharsets.UTF_8);
-    }
-
-    private static InetAddress address(byte[] bytes) {
-        try {
-            return InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // only on a wrong array length
-        }
     }
 
     /** Configures a {@link ProxyHeaderParser}. */

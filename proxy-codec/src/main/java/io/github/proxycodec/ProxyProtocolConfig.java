@@ -26,6 +26,8 @@ import java.util.Objects;
  *     <td>refuse a v2 PROXY command with the UNSPEC family</td></tr>
  * <tr><td>{@link Builder#fireExceptionOnFailure}</td><td>false</td>
  *     <td>also raise failures through {@code exceptionCaught}</td></tr>
+ * <tr><td>{@link Builder#maxPendingConnections}</td><td>unlimited</td>
+ *     <td>connections of this configuration waiting for their header at once</td></tr>
  * </table>
  */
 public final class ProxyProtocolConfig {
@@ -64,7 +66,10 @@ public final class ProxyProtocolConfig {
     private final boolean allowDatagramTransport;
     private final boolean rejectUnspecProxy;
     private final boolean fireExceptionOnFailure;
+    private final int maxPendingConnections;
     private final ProxyHeaderParser parser;
+    /** Shared by every handler built with this instance; null when unlimited. */
+    private final java.util.concurrent.atomic.AtomicInteger pending;
 
     private ProxyProtocolConfig(Builder b) {
         this.trustedProxies = b.trustedProxies;
@@ -77,6 +82,8 @@ public final class ProxyProtocolConfig {
         this.allowDatagramTransport = b.allowDatagramTransport;
         this.rejectUnspecProxy = b.rejectUnspecProxy;
         this.fireExceptionOnFailure = b.fireExceptionOnFailure;
+        this.maxPendingConnections = b.maxPendingConnections;
+        this.pending = maxPendingConnections == Integer.MAX_VALUE ? null : new java.util.concurrent.atomic.AtomicInteger();
         this.parser = ProxyHeaderParser.builder()
                 .acceptV1(acceptV1)
                 .acceptV2(acceptV2)
@@ -110,6 +117,7 @@ public final class ProxyProtocolConfig {
         b.allowDatagramTransport = allowDatagramTransport;
         b.rejectUnspecProxy = rejectUnspecProxy;
         b.fireExceptionOnFailure = fireExceptionOnFailure;
+        b.maxPendingConnections = maxPendingConnections;
         return b;
     }
 
@@ -163,6 +171,41 @@ public final class ProxyProtocolConfig {
         return fireExceptionOnFailure;
     }
 
+    /**
+     * Returns the cap on connections waiting for their header at once, counted across every
+     * handler built with this configuration instance ({@link Integer#MAX_VALUE}: no cap).
+     */
+    public int maxPendingConnections() {
+        return maxPendingConnections;
+    }
+
+    /** Returns how many connections of this configuration are waiting for their header now. */
+    public int pendingConnections() {
+        return pending == null ? 0 : pending.get();
+    }
+
+    /** Takes a waiting slot; false if the cap is reached. */
+    boolean tryAcquirePending() {
+        if (pending == null) {
+            return true;
+        }
+        while (true) {
+            int n = pending.get();
+            if (n >= maxPendingConnections) {
+                return false;
+            }
+            if (pending.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void releasePending() {
+        if (pending != null) {
+            pending.decrementAndGet();
+        }
+    }
+
     /** Returns the parser these settings describe. */
     public ProxyHeaderParser parser() {
         return parser;
@@ -188,6 +231,7 @@ public final class ProxyProtocolConfig {
         private boolean allowDatagramTransport;
         private boolean rejectUnspecProxy;
         private boolean fireExceptionOnFailure;
+        private int maxPendingConnections = Integer.MAX_VALUE;
 
         private Builder() {
         }
@@ -263,6 +307,20 @@ public final class ProxyProtocolConfig {
          */
         public Builder fireExceptionOnFailure(boolean fireExceptionOnFailure) {
             this.fireExceptionOnFailure = fireExceptionOnFailure;
+            return this;
+        }
+
+        /**
+         * Caps the connections waiting for their header at once (default: no cap); beyond it a
+         * new connection is closed with reason {@code TOO_MANY_PENDING}. Together with the
+         * header timeout this bounds what slow or silent clients can hold. The count is shared
+         * by every handler built with the resulting configuration instance.
+         */
+        public Builder maxPendingConnections(int maxPendingConnections) {
+            if (maxPendingConnections < 1) {
+                throw new IllegalArgumentException("maxPendingConnections must be positive: " + maxPendingConnections);
+            }
+            this.maxPendingConnections = maxPendingConnections;
             return this;
         }
 

@@ -68,6 +68,8 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     /** Whether {@link #cumulation} was allocated here (and may be written to). */
     private boolean ownCumulation;
     private Future<?> timeout;
+    /** Whether this connection holds one of the configuration's waiting slots. */
+    private boolean holdsPendingSlot;
 
     /** Creates a handler with {@link ProxyProtocolConfig#defaults()}. */
     public ProxyProtocolHandler() {
@@ -87,7 +89,14 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         if (ctx.channel().isActive()) {
-            start(ctx);
+            // Added to a live channel (e.g. from a ChannelInitializer of an accepted child, or
+            // later). Start once the handlers after this one are in place, so that they see the
+            // outcome; channelActive or a read may start it sooner.
+            ctx.executor().execute(() -> {
+                if (ctx.channel().isActive() && !ctx.isRemoved()) {
+                    start(ctx);
+                }
+            });
         }
     }
 
@@ -104,6 +113,12 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (config.trustedProxies().contains(ctx.channel().remoteAddress())) {
+            if (!config.tryAcquirePending()) {
+                fail(ctx, new ProxyProtocolException(Reason.TOO_MANY_PENDING,
+                        config.maxPendingConnections() + " connections are already waiting for their header"));
+                return;
+            }
+            holdsPendingSlot = true;
             state = State.EXPECT;
             scheduleTimeout(ctx);
         } else if (config.untrustedPolicy() == UntrustedPolicy.CLOSE) {
@@ -201,7 +216,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
      */
     private void finish(ChannelHandlerContext ctx, ProxyProtocolEvent event, int headerLength) {
         state = State.DONE;
-        cancelTimeout();
+        stopWaiting();
         ByteBuf rest = cumulation;
         cumulation = null;
         rest.skipBytes(headerLength);
@@ -224,7 +239,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.FAILED;
-        cancelTimeout();
+        stopWaiting();
         releaseCumulation();
         ctx.fireUserEventTriggered(ProxyProtocolEvent.failure(cause));
         if (config.fireExceptionOnFailure()) {
@@ -269,21 +284,26 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancelTimeout();
+        stopWaiting();
         releaseCumulation();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelTimeout();
+        stopWaiting();
         releaseCumulation();
     }
 
-    private void cancelTimeout() {
+    /** Called whenever the connection stops waiting for a header, whatever the outcome. */
+    private void stopWaiting() {
         if (timeout != null) {
             timeout.cancel(false);
             timeout = null;
+        }
+        if (holdsPendingSlot) {
+            holdsPendingSlot = false;
+            config.releasePending();
         }
     }
 

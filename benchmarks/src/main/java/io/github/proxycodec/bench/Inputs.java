@@ -1,0 +1,50 @@
+package io.github.proxycodec.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+/**
+ * Headers captured from HAProxy 2.6 (the project's test vectors, header bytes only), shared by
+ * every benchmark so both libraries parse exactly the same bytes.
+ */
+final class Inputs {
+
+    private Inputs() {
+    }
+
+    /** Returns the header bytes of a named input. */
+    static byte[] header(String name) {
+        switch (name) {
+            case "v1-tcp4": // PROXY TCP4 127.0.0.1 127.0.0.1 50001 41701\r\n
+                return hex("50524f58592054435034203132372e302e302e31203132372e302e302e312035303030312034313730310d0a");
+            case "v1-tcp6": // PROXY TCP6 ::1 ::1 50011 41711\r\n
+                return hex("50524f58592054435036203a3a31203a3a312035303031312034313731310d0a");
+            case "v2-tcp4": // v2 PROXY INET STREAM 127.0.0.1:50002 -> 127.0.0.1:41702
+                return hex("0d0a0d0a000d0a515549540a2111000c7f0000017f000001c352a2e6");
+            case "v2-tls-crc": // v2 with CRC32C, AUTHORITY, UNIQUE_ID and SSL (5 sub-TLVs)
+                return hex("0d0a0d0a000d0a515549540a211100a47f0000017f000001c354a2e8030004b0"
+                        + "bfc82502000a70726f78792e7465737405002e37463030303030313a43333534"
+                        + "5f37463030303030313a413245385f36423043413038325f303030363a314244"
+                        + "332000500700000000210007544c5376312e3322000e636c69656e742e657861"
+                        + "6d706c65250007525341323034382400" + "0a5253412d534841323536230016544c"
+                        + "535f4145535f3235365f47434d5f5348" + "413338" + "34");
+            default:
+                throw new IllegalArgumentException(name);
+        }
+    }
+
+    /** Returns a direct buffer (as a socket read delivers) holding {@code bytes}. */
+    static ByteBuf direct(byte[] bytes) {
+        ByteBuf b = Unpooled.directBuffer(bytes.length);
+        b.writeBytes(bytes);
+        return b;
+    }
+
+    static byte[] hex(String s) {
+        byte[] out = new byte[s.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
+    }
+}

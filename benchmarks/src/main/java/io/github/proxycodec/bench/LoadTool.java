@@ -1,0 +1,215 @@
+package io.github.proxycodec.bench;
+
+import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxyHeaderEncoder;
+import io.github.proxycodec.ProxyProtocol;
+import io.github.proxycodec.ProxyProtocolConfig;
+import io.github.proxycodec.ProxyProtocolHandler;
+import io.github.proxycodec.TrustedProxies;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * End-to-end load on loopback, the same client load against two origins in one run: one with
+ * {@link ProxyProtocolHandler} (clients send a PROXY v2 header first) and the same origin
+ * without it (clients send no header). Each connection sends one request line and waits for
+ * the one-line answer, then closes. Rounds alternate between the two origins; the best round
+ * of each is reported, with the ratio.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool tcp [connections] [concurrency] [rounds]
+ * </pre>
+ */
+public final class LoadTool {
+
+    private static final byte[] REQUEST = "ping\n".getBytes(StandardCharsets.US_ASCII);
+
+    private LoadTool() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "tcp";
+        int connections = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
+        int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        if (!mode.equals("tcp")) {
+            System.err.println("usage: LoadTool tcp [connections] [concurrency] [rounds]");
+            System.exit(2);
+        }
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends SocketChannel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, io);
+        EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
+        try {
+            ProxyProtocolConfig config = ProxyProtocolConfig.builder()
+                    .trustedProxies(TrustedProxies.of("127.0.0.0/8")).build();
+            Channel plain = origin(serverGroup, serverClass, null);
+            Channel proxied = origin(serverGroup, serverClass, config);
+            byte[] header = v2Header();
+            double bestPlain = 0;
+            double bestProxied = 0;
+            // One warm-up round each, not reported.
+            run(clientGroup, clientClass, (InetSocketAddress) plain.localAddress(), null, connections / 4, concurrency);
+            run(clientGroup, clientClass, (InetSocketAddress) proxied.localAddress(), header, connections / 4, concurrency);
+            for (int r = 0; r < rounds; r++) {
+                double p = run(clientGroup, clientClass, (InetSocketAddress) plain.localAddress(), null, connections, concurrency);
+                double h = run(clientGroup, clientClass, (InetSocketAddress) proxied.localAddress(), header, connections, concurrency);
+                System.out.printf("round %d: plain %.0f conn/s, with handler %.0f conn/s%n", r + 1, p, h);
+                bestPlain = Math.max(bestPlain, p);
+                bestProxied = Math.max(bestProxied, h);
+            }
+            System.out.printf("tcp transport=%s connections=%d concurrency=%d plain=%.0f/s proxied=%.0f/s ratio=%.3f%n",
+                    epoll ? "epoll" : "nio", connections, concurrency, bestPlain, bestProxied, bestProxied / bestPlain);
+            plain.close().sync();
+            proxied.close().sync();
+        } finally {
+            clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private static byte[] v2Header() {
+        ProxyHeader h = ProxyHeader.builder()
+                .addresses(new InetSocketAddress("203.0.113.7", 40000), new InetSocketAddress("198.51.100.1", 443))
+                .build();
+        ByteBuf b = ProxyHeaderEncoder.encode(Unpooled.buffer().alloc(), h);
+        try {
+            return ByteBufUtil.getBytes(b);
+        } finally {
+            b.release();
+        }
+    }
+
+    private static Channel origin(EventLoopGroup group, Class<? extends ServerSocketChannel> cls,
+                                  ProxyProtocolConfig config) throws InterruptedException {
+        return new ServerBootstrap().group(group).channel(cls)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (config != null) {
+                            ch.pipeline().addLast(new ProxyProtocolHandler(config));
+                        }
+                        ch.pipeline().addLast(new Answer());
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+    }
+
+    /** Answers each read with the client address the application sees. */
+    private static final class Answer extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            String line = "client=" + NetUtil.toSocketAddressString(ProxyProtocol.clientAddress(ctx.channel())) + "\n";
+            ctx.writeAndFlush(Unpooled.copiedBuffer(line, StandardCharsets.US_ASCII));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // clients reset their connections on close (SO_LINGER 0)
+        }
+    }
+
+    /** Runs {@code total} connections, {@code concurrency} at a time; returns completions per second. */
+    private static double run(EventLoopGroup group, Class<? extends SocketChannel> cls, InetSocketAddress target,
+                              byte[] header, int total, int concurrency) throws InterruptedException {
+        AtomicInteger started = new AtomicInteger();
+        AtomicLong done = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        CountDownLatch finished = new CountDownLatch(total);
+        byte[] first;
+        if (header == null) {
+            first = REQUEST;
+        } else {
+            first = new byte[header.length + REQUEST.length];
+            System.arraycopy(header, 0, first, 0, header.length);
+            System.arraycopy(REQUEST, 0, first, header.length, REQUEST.length);
+        }
+        Bootstrap b = new Bootstrap().group(group).channel(cls)
+                .option(ChannelOption.SO_LINGER, 0) // RST on close: no TIME_WAIT pile-up on loopback
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(ChannelHandlerContext ctx) {
+                                ctx.writeAndFlush(Unpooled.wrappedBuffer(first));
+                            }
+
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                ReferenceCountUtil.release(msg);
+                                done.incrementAndGet();
+                                ctx.close();
+                            }
+                        });
+                    }
+                });
+        Runnable[] next = new Runnable[1];
+        next[0] = () -> {
+            if (started.getAndIncrement() >= total) {
+                return;
+            }
+            b.connect(target).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    errors.incrementAndGet();
+                    finished.countDown();
+                    next[0].run();
+                    return;
+                }
+                f.channel().closeFuture().addListener(c -> {
+                    finished.countDown();
+                    next[0].run();
+                });
+            });
+        };
+        long t0 = System.nanoTime();
+        List<Runnable> starters = new ArrayList<>();
+        for (int i = 0; i < concurrency; i++) {
+            starters.add(next[0]);
+        }
+        starters.forEach(Runnable::run);
+        if (!finished.await(5, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("load did not finish");
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (errors.get() > 0 || done.get() != total) {
+            throw new IllegalStateException("errors=" + errors.get() + " answered=" + done.get() + " of " + total);
+        }
+        return total / secs;
+    }
+}

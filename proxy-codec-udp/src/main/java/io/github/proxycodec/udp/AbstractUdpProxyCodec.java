@@ -1,0 +1,256 @@
+package io.github.proxycodec.udp;
+
+import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxyProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.AddressedEnvelope;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * What {@link SppCodec} and {@link ProxyV2DatagramCodec} share: the inbound and outbound
+ * framing around their flow tables, drop counting and events.
+ *
+ * <p>Counters ({@link #drops(UdpDropReason)}, {@link #evictions()}, {@link #expirations()},
+ * {@link #flows()}) may be read from any thread, e.g. by a metrics exporter; everything else
+ * runs on the channel's event loop. A codec holds one channel's flow state, so it is not
+ * {@code @Sharable}: create one per channel.
+ */
+public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
+
+    private static final UdpDropReason[] REASONS = UdpDropReason.values();
+
+    final UdpProxyConfig config;
+    private final AtomicLongArray drops = new AtomicLongArray(REASONS.length);
+    private final List<UdpProxyEvent> pending = new ArrayList<>(4);
+    private boolean firing;
+    private volatile ChannelHandlerContext ctx;
+
+    AbstractUdpProxyCodec(UdpProxyConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Returns the configuration. */
+    public final UdpProxyConfig config() {
+        return config;
+    }
+
+    /** Returns how many datagrams or replies were refused for {@code reason}. */
+    public final long drops(UdpDropReason reason) {
+        return drops.get(reason.ordinal());
+    }
+
+    /** Returns how many datagrams and replies were refused, for every reason together. */
+    public final long drops() {
+        long sum = 0;
+        for (int i = 0; i < REASONS.length; i++) {
+            sum += drops.get(i);
+        }
+        return sum;
+    }
+
+    /** Returns how many flows were removed to stay within {@link UdpProxyConfig#maxFlows()}. */
+    public abstract long evictions();
+
+    /** Returns how many flows were removed after their idle timeout. */
+    public abstract long expirations();
+
+    /** Returns how many flows are currently known. */
+    public abstract int flows();
+
+    /**
+     * Removes idle flows now. Expiry otherwise happens lazily, on the next datagram or reply,
+     * which is enough to bound memory; call this from a scheduled task if {@link #flows()} and
+     * the expiry events must be current on a quiet channel. Safe to call from any thread.
+     */
+    public final void expireIdleFlows() {
+        ChannelHandlerContext c = ctx;
+        if (c == null) {
+            return;
+        }
+        if (c.executor().inEventLoop()) {
+            expireIdle();
+            fireEvents(c);
+        } else {
+            c.executor().execute(this::expireIdleFlows);
+        }
+    }
+
+    /** Removes idle flows from every table, queueing their events. */
+    abstract void expireIdle();
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    @Override
+    public final void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof DatagramPacket)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        DatagramPacket packet = (DatagramPacket) msg;
+        ProxiedDatagram out;
+        try {
+            // Takes ownership of packet: releases it, or hands its content on in 'out'.
+            out = decode(packet);
+        } finally {
+            fireEvents(ctx);
+        }
+        if (out != null) {
+            ctx.fireChannelRead(out);
+        }
+    }
+
+    /**
+     * Decodes one datagram. Owns {@code packet}: either releases it (after {@link #drop}) or
+     * returns a message holding a retained slice of its payload, having released the rest.
+     *
+     * @return the datagram to pass on, or {@code null} if nothing is passed on
+     */
+    abstract ProxiedDatagram decode(DatagramPacket packet);
+
+    /** Whether headers from {@code sender} may be believed. */
+    final boolean trusted(InetSocketAddress sender) {
+        return sender != null && config.trustedEdges().contains(sender);
+    }
+
+    /** Releases {@code packet}, counts the drop and queues its event; returns null for chaining. */
+    final ProxiedDatagram drop(DatagramPacket packet, UdpDropReason reason, ProxyProtocolException.Reason headerReason) {
+        InetSocketAddress edge = packet.sender();
+        packet.release();
+        count(reason);
+        emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, reason, headerReason, null, edge));
+        return null;
+    }
+
+    /**
+     * Builds the datagram passed on: a retained slice of the payload after {@code headerLength}
+     * bytes, then releases {@code packet}, so the slice becomes the only owner of the memory.
+     */
+    static ProxiedDatagram pass(DatagramPacket packet, int headerLength, InetSocketAddress recipient,
+                                InetSocketAddress sender, SppHeader spp, ProxyHeader proxy) {
+        ByteBuf c = packet.content();
+        ByteBuf payload = c.retainedSlice(c.readerIndex() + headerLength, c.readableBytes() - headerLength);
+        InetSocketAddress edge = packet.sender();
+        InetSocketAddress to = recipient != null ? recipient : packet.recipient();
+        packet.release();
+        return new ProxiedDatagram(payload, to, sender, edge, spp, proxy);
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    @Override
+    public final void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        try {
+            if (msg instanceof ProxiedReply) {
+                writeReply(ctx, (ProxiedReply) msg, promise);
+            } else if (msg instanceof AddressedEnvelope
+                    && ((AddressedEnvelope<?, ?>) msg).content() instanceof ByteBuf
+                    && ((AddressedEnvelope<?, ?>) msg).recipient() instanceof InetSocketAddress) {
+                @SuppressWarnings("unchecked")
+                AddressedEnvelope<ByteBuf, InetSocketAddress> env = (AddressedEnvelope<ByteBuf, InetSocketAddress>) msg;
+                writeAddressed(ctx, env, promise);
+            } else {
+                writeOther(ctx, msg, promise);
+            }
+        } finally {
+            fireEvents(ctx);
+        }
+    }
+
+    /** Sends an explicit reply; owns {@code reply}. */
+    abstract void writeReply(ChannelHandlerContext ctx, ProxiedReply reply, ChannelPromise promise);
+
+    /** Routes a reply addressed to a client; owns {@code env}. */
+    abstract void writeAddressed(ChannelHandlerContext ctx, AddressedEnvelope<ByteBuf, InetSocketAddress> env,
+                                 ChannelPromise promise);
+
+    /** Anything else: passed on by default. */
+    void writeOther(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ctx.write(msg, promise);
+    }
+
+    /**
+     * Refuses an outbound message: releases it, fails the promise with a
+     * {@link UdpProxyException}, counts the drop and queues its event.
+     */
+    final void refuse(Object msg, ChannelPromise promise, UdpDropReason reason, InetSocketAddress client,
+                      String detail) {
+        ReferenceCountUtil.release(msg);
+        count(reason);
+        emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, reason, null, client, null));
+        promise.tryFailure(new UdpProxyException(reason, detail));
+    }
+
+    /** Returns the readable length of an outbound message's payload. */
+    static int payloadLength(Object msg) {
+        if (msg instanceof ByteBufHolder) {
+            return ((ByteBufHolder) msg).content().readableBytes();
+        }
+        @SuppressWarnings("unchecked")
+        AddressedEnvelope<ByteBuf, ?> env = (AddressedEnvelope<ByteBuf, ?>) msg;
+        return env.content().readableBytes();
+    }
+
+    // ------------------------------------------------------------------ events
+
+    final void count(UdpDropReason reason) {
+        int i = reason.ordinal();
+        // Single writer (the event loop): a plain store after a read is enough, and cheaper than a CAS.
+        drops.lazySet(i, drops.get(i) + 1);
+    }
+
+    /** Queues an event; queued events fire once the current table operation is over. */
+    final void emit(UdpProxyEvent event) {
+        pending.add(event);
+    }
+
+    final void flowRemoved(InetSocketAddress client, InetSocketAddress edge, boolean expired) {
+        emit(new UdpProxyEvent(expired ? UdpProxyEvent.Kind.FLOW_EXPIRED : UdpProxyEvent.Kind.FLOW_EVICTED,
+                null, null, client, edge));
+    }
+
+    final void flowCreated(InetSocketAddress client, InetSocketAddress edge) {
+        emit(new UdpProxyEvent(UdpProxyEvent.Kind.FLOW_CREATED, null, null, client, edge));
+    }
+
+    private void fireEvents(ChannelHandlerContext ctx) {
+        // An event handler may write a reply, which may queue more events: fire those in the same loop.
+        if (firing || pending.isEmpty()) {
+            return;
+        }
+        firing = true;
+        try {
+            for (int i = 0; i < pending.size(); i++) {
+                ctx.fireUserEventTriggered(pending.get(i));
+            }
+        } finally {
+            pending.clear();
+            firing = false;
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        this.ctx = null;
+        pending.clear();
+        clearFlows();
+    }
+
+    /** Forgets every flow (the handler is leaving the pipeline). */
+    abstract void clearFlows();
+}

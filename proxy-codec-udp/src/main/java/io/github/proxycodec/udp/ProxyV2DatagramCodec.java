@@ -1,0 +1,321 @@
+package io.github.proxycodec.udp;
+
+import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxyHeaderParser;
+import io.github.proxycodec.ProxyProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AddressedEnvelope;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DatagramPacket;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * PROXY protocol v2 over UDP, in the one {@link Mode} the proxy in front is configured for:
+ * strips headers and passes each datagram on as a {@link ProxiedDatagram} from the real client;
+ * replies go back to the proxy with no header.
+ *
+ * <table>
+ * <caption>modes</caption>
+ * <tr><th>mode</th><th>who sends it</th><th>inbound</th></tr>
+ * <tr><td>{@link Mode#PER_DATAGRAM}</td><td>dnsdist, HAProxy (2026 spec), PowerDNS</td>
+ *     <td>every datagram starts with a DGRAM header (family 0x12 or 0x22); one without is
+ *     dropped ({@code MISSING_HEADER}). A LOCAL header (health check) passes the datagram on
+ *     with the proxy as sender.</td></tr>
+ * <tr><td>{@link Mode#FIRST_DATAGRAM}</td><td>Cloudflare Spectrum ("Proxy Protocol v2" on a UDP app)</td>
+ *     <td>the first datagram of a flow carries the header, maybe nothing else; later datagrams
+ *     from the same edge address and port belong to the same client. A new header replaces the
+ *     flow; a header-only datagram updates the flow and is not passed on; a headerless datagram
+ *     from an edge with no flow is dropped ({@code UNKNOWN_FLOW}).</td></tr>
+ * </table>
+ *
+ * <p>In both modes, datagrams from senders outside {@link UdpProxyConfig#trustedEdges()} are
+ * dropped ({@code UNTRUSTED_SENDER}), as are malformed or non-DGRAM headers
+ * ({@code INVALID_HEADER}, with the parser's reason in the event), truncated ones
+ * ({@code TOO_SHORT}), and, unless disabled, headers naming an unspecified address or port 0
+ * ({@code UNSPECIFIED_ADDRESS}).
+ *
+ * <p><b>Replies.</b> The application replies to {@code packet.sender()}, the real client, and the
+ * codec sends the payload to the proxy address that client's datagrams came from. The reply
+ * route is keyed by the real client, not by the proxy's address: dnsdist sends every client
+ * from one source port, so a table keyed by the sender would mix clients. A reply to an address
+ * that is neither a known client nor a trusted proxy (e.g. the answer to a LOCAL health check)
+ * is refused ({@code NO_FLOW_FOR_REPLY}); a reply to a trusted proxy address goes out as is.
+ * {@link ProxiedDatagram#reply(ByteBuf)} needs no lookup. Replies longer than
+ * {@link UdpProxyConfig#maxReplyLength()} are refused ({@code REPLY_TOO_LARGE}).
+ *
+ * <pre>{@code
+ * UdpProxyConfig config = UdpProxyConfig.builder()
+ *         .trustedEdges(TrustedProxies.of("10.0.0.53/32"))   // the dnsdist host
+ *         .build();
+ * new Bootstrap().group(group).channel(NioDatagramChannel.class)
+ *     .handler(new ChannelInitializer<DatagramChannel>() {
+ *         protected void initChannel(DatagramChannel ch) {
+ *             ch.pipeline().addLast(
+ *                 new ProxyV2DatagramCodec(config, ProxyV2DatagramCodec.Mode.PER_DATAGRAM),
+ *                 new MyDnsHandler());
+ *         }
+ *     })
+ *     .bind(5300);
+ * }</pre>
+ */
+public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
+
+    /** Where the headers are: chosen by configuration to match the proxy, never guessed. */
+    public enum Mode {
+        /** Every datagram carries a header (dnsdist, HAProxy's 2026 spec, PowerDNS). */
+        PER_DATAGRAM,
+        /** Only the first datagram of a flow does, possibly alone (Cloudflare Spectrum). */
+        FIRST_DATAGRAM
+    }
+
+    /** FIRST_DATAGRAM state of one edge address and port: the header that opened it. */
+    private static final class Flow {
+        final ProxyHeader header;
+
+        Flow(ProxyHeader header) {
+            this.header = header;
+        }
+
+        /** The real client, or null for a LOCAL flow (the proxy's own traffic). */
+        InetSocketAddress client() {
+            return header.sourceAddress();
+        }
+    }
+
+    private final Mode mode;
+    private final ProxyHeaderParser parser;
+    /** Real client to the proxy address its datagrams came from: reply routing, both modes. */
+    private final FlowTable<InetSocketAddress> replyRoutes;
+    /** FIRST_DATAGRAM only: edge address and port to the header that opened the flow. */
+    private final FlowTable<Flow> edgeFlows;
+
+    /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
+    public ProxyV2DatagramCodec(Mode mode) {
+        this(UdpProxyConfig.defaults(), mode);
+    }
+
+    /** Creates a codec for one channel. */
+    public ProxyV2DatagramCodec(UdpProxyConfig config, Mode mode) {
+        super(config);
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.parser = config.parser();
+        if (mode == Mode.PER_DATAGRAM) {
+            this.replyRoutes = new FlowTable<>(config.maxFlows(), config.perDatagramIdleTimeout().toNanos(),
+                    config.ticker(), (client, edge, expired) -> flowRemoved(client, edge, expired));
+            this.edgeFlows = null;
+        } else {
+            long idle = config.firstDatagramIdleTimeout().toNanos();
+            // The edge table is the flow; the reply routes are its reverse index, checked against
+            // it on every use, so their removals need no event of their own. A route left stale by
+            // a replaced flow is never refreshed again, so it is among the first to be evicted.
+            this.edgeFlows = new FlowTable<>(config.maxFlows(), idle, config.ticker(),
+                    (edge, flow, expired) -> flowRemoved(flow.client(), edge, expired));
+            this.replyRoutes = new FlowTable<>(config.maxFlows(), idle, config.ticker(), (client, edge, expired) -> { });
+        }
+    }
+
+    /** Returns the mode this codec was built for. */
+    public Mode mode() {
+        return mode;
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    @Override
+    ProxiedDatagram decode(DatagramPacket packet) {
+        InetSocketAddress edge = packet.sender();
+        if (!trusted(edge)) {
+            return drop(packet, UdpDropReason.UNTRUSTED_SENDER, null);
+        }
+        ByteBuf content = packet.content();
+        if (mode == Mode.FIRST_DATAGRAM && ProxyHeaderParser.detect(content) != ProxyHeaderParser.Detection.V2) {
+            // No header: the datagram belongs to whatever flow this edge port opened earlier.
+            return continueFlow(packet, edge);
+        }
+        ProxyHeader header;
+        try {
+            header = parser.parse(content);
+        } catch (ProxyProtocolException e) {
+            forgetEdge(edge);
+            return drop(packet, dropReason(e.reason()), e.reason());
+        }
+        if (header == null) {
+            forgetEdge(edge);
+            return drop(packet, UdpDropReason.TOO_SHORT, null);
+        }
+        UdpDropReason invalid = check(header);
+        if (invalid != null) {
+            forgetEdge(edge);
+            return drop(packet, invalid, null);
+        }
+        int headerLength = header.headerLength();
+        InetSocketAddress client = header.sourceAddress(); // null for LOCAL
+        if (mode == Mode.FIRST_DATAGRAM) {
+            // A new header always replaces the flow of this edge port.
+            Flow old = edgeFlows.put(edge, new Flow(header));
+            if (client != null) {
+                replyRoutes.put(client, edge);
+            }
+            if (old == null || !Objects.equals(old.client(), client)) {
+                flowCreated(client, edge);
+            }
+            if (content.readableBytes() == headerLength) {
+                packet.release(); // header only: state updated, nothing to pass on
+                return null;
+            }
+        } else if (client != null) {
+            InetSocketAddress old = replyRoutes.put(client, edge);
+            if (!edge.equals(old)) {
+                flowCreated(client, edge);
+            }
+        }
+        if (client == null) {
+            // LOCAL: the proxy's own datagram, e.g. a health check; its real addresses stand.
+            return pass(packet, headerLength, null, edge, null, header);
+        }
+        return pass(packet, headerLength, header.destinationAddress(), client, null, header);
+    }
+
+    private ProxiedDatagram continueFlow(DatagramPacket packet, InetSocketAddress edge) {
+        Flow flow = edgeFlows.get(edge);
+        if (flow == null) {
+            return drop(packet, UdpDropReason.UNKNOWN_FLOW, null);
+        }
+        InetSocketAddress client = flow.client();
+        if (client == null) {
+            return pass(packet, 0, null, edge, null, flow.header);
+        }
+        replyRoutes.put(client, edge); // keep the reverse index as fresh as the flow
+        return pass(packet, 0, flow.header.destinationAddress(), client, null, flow.header);
+    }
+
+    /** An invalid header ends the edge port's flow: later datagrams cannot be attributed. */
+    private void forgetEdge(InetSocketAddress edge) {
+        if (edgeFlows != null) {
+            edgeFlows.remove(edge);
+        }
+    }
+
+    /** Policy beyond the parser: which parsed headers a UDP origin can use. */
+    private UdpDropReason check(ProxyHeader header) {
+        if (header.command() == ProxyHeader.Command.LOCAL) {
+            return null;
+        }
+        if (!header.hasInetAddresses()) {
+            return UdpDropReason.INVALID_HEADER; // UNIX sockets mean nothing to a UDP origin
+        }
+        if (config.rejectUnspecifiedAddresses() && (unspecified(header.sourceAddress())
+                || unspecified(header.destinationAddress()))) {
+            return UdpDropReason.UNSPECIFIED_ADDRESS;
+        }
+        return null;
+    }
+
+    private static boolean unspecified(InetSocketAddress a) {
+        return a.getPort() == 0 || a.getAddress().isAnyLocalAddress();
+    }
+
+    private static UdpDropReason dropReason(ProxyProtocolException.Reason reason) {
+        switch (reason) {
+            case NOT_A_PROXY_HEADER:
+                return UdpDropReason.MISSING_HEADER;
+            case UNSPEC_NOT_ALLOWED:
+                return UdpDropReason.UNSPECIFIED_ADDRESS;
+            default:
+                return UdpDropReason.INVALID_HEADER;
+        }
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    @Override
+    void writeReply(ChannelHandlerContext ctx, ProxiedReply reply, ChannelPromise promise) {
+        if (reply.sppHeader() != null) {
+            refuse(reply, promise, UdpDropReason.NO_FLOW_FOR_REPLY, reply.client(),
+                    "reply built from an SPP datagram cannot go through a PROXY v2 codec");
+            return;
+        }
+        send(ctx, reply, reply.content(), reply.client(), reply.edge(), null, promise);
+    }
+
+    @Override
+    void writeAddressed(ChannelHandlerContext ctx, AddressedEnvelope<ByteBuf, InetSocketAddress> env,
+                        ChannelPromise promise) {
+        InetSocketAddress to = env.recipient();
+        InetSocketAddress edge = route(to);
+        if (edge == null) {
+            if (!config.trustedEdges().contains(to)) {
+                refuse(env, promise, UdpDropReason.NO_FLOW_FOR_REPLY, to, "no PROXY v2 flow for " + to);
+                return;
+            }
+            edge = to; // to the proxy itself, e.g. a health check answer
+        }
+        send(ctx, env, env.content(), to, edge, env.sender(), promise);
+    }
+
+    /** Returns the proxy address replies to {@code client} go to, or null if unknown. */
+    private InetSocketAddress route(InetSocketAddress client) {
+        InetSocketAddress edge = replyRoutes.get(client);
+        if (edge == null || mode == Mode.PER_DATAGRAM) {
+            return edge;
+        }
+        // FIRST_DATAGRAM: the edge port may since have been given to another client.
+        Flow flow = edgeFlows.get(edge);
+        if (flow == null || !client.equals(flow.client())) {
+            replyRoutes.remove(client);
+            return null;
+        }
+        return edge;
+    }
+
+    /** Sends the payload to {@code edge} with no header. Owns {@code msg}; its content moves to the packet. */
+    private void send(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
+                      InetSocketAddress edge, InetSocketAddress sender, ChannelPromise promise) {
+        int length = payload.readableBytes();
+        if (length > config.maxReplyLength()) {
+            refuse(msg, promise, UdpDropReason.REPLY_TOO_LARGE, client,
+                    length + " bytes, more than the " + config.maxReplyLength() + " allowed");
+            return;
+        }
+        if (msg instanceof DatagramPacket && edge.equals(((DatagramPacket) msg).recipient())) {
+            ctx.write(msg, promise);
+            return;
+        }
+        ctx.write(new DatagramPacket(payload, edge, sender), promise);
+    }
+
+    @Override
+    public long evictions() {
+        return (edgeFlows != null ? edgeFlows : replyRoutes).evictions();
+    }
+
+    @Override
+    public long expirations() {
+        return (edgeFlows != null ? edgeFlows : replyRoutes).expirations();
+    }
+
+    @Override
+    public int flows() {
+        return (edgeFlows != null ? edgeFlows : replyRoutes).size();
+    }
+
+    @Override
+    void expireIdle() {
+        long now = config.ticker().nanoTime();
+        replyRoutes.expireIdle(now);
+        if (edgeFlows != null) {
+            edgeFlows.expireIdle(now);
+        }
+    }
+
+    @Override
+    void clearFlows() {
+        replyRoutes.clear();
+        if (edgeFlows != null) {
+            edgeFlows.clear();
+        }
+    }
+}

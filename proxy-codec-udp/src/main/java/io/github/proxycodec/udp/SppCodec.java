@@ -1,0 +1,180 @@
+package io.github.proxycodec.udp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.AddressedEnvelope;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DatagramPacket;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Cloudflare Spectrum's Simple Proxy Protocol (SPP) for a UDP server: strips the 38-byte header
+ * from every datagram and echoes it in front of every reply.
+ *
+ * <p><b>Inbound</b>, each {@link DatagramPacket} from a trusted edge that starts with a valid
+ * header becomes a {@link ProxiedDatagram}: {@code sender()} is the real client (an
+ * {@code Inet4Address} for an IPv4 client), {@code recipient()} the Cloudflare address it sent
+ * to, {@code content()} a slice of the payload (no copy), {@code edge()} and
+ * {@code sppHeader()} the rest. Anything else is dropped and counted (checked in this order):
+ * a sender outside {@link UdpProxyConfig#trustedEdges()} ({@code UNTRUSTED_SENDER}), fewer than
+ * 38 bytes ({@code TOO_SHORT}), a magic other than {@code 0x56EC} ({@code BAD_MAGIC}), and
+ * unless disabled an unspecified address or port 0 ({@code UNSPECIFIED_ADDRESS}).
+ *
+ * <p><b>Outbound</b>, a {@code DatagramPacket} (any {@code AddressedEnvelope} of a
+ * {@code ByteBuf}) addressed to a client goes to the edge that client's last datagram came
+ * from, with that client's own 38 bytes in front, unchanged. So a server that answers
+ * {@code packet.sender()} works behind Spectrum as is. {@link ProxiedDatagram#reply(ByteBuf)}
+ * does the same without a lookup. A reply is refused (its buffer released, its promise failed
+ * with a {@link UdpProxyException}) when no flow is known for its recipient
+ * ({@code NO_FLOW_FOR_REPLY}) or when header plus payload exceed
+ * {@link UdpProxyConfig#maxReplyLength()} ({@code REPLY_TOO_LARGE}): nothing leaves unframed.
+ * A bare {@code ByteBuf} (which a connected channel would send without an address) is refused
+ * in the same way.
+ *
+ * <p><b>Flows</b> map a client address to its edge and header; they are bounded by
+ * {@link UdpProxyConfig#maxFlows()} (least recently used first out) and expire after
+ * {@link UdpProxyConfig#sppIdleTimeout()} without traffic either way.
+ *
+ * <pre>{@code
+ * UdpProxyConfig config = UdpProxyConfig.defaults();        // trusts Cloudflare's ranges
+ * new Bootstrap().group(group).channel(EpollDatagramChannel.class)
+ *     .handler(new ChannelInitializer<DatagramChannel>() {
+ *         protected void initChannel(DatagramChannel ch) {
+ *             ch.pipeline().addLast(new SppCodec(config),    // one per channel
+ *                                   new MyEchoHandler());    // replies to packet.sender()
+ *         }
+ *     })
+ *     .bind(53);
+ * }</pre>
+ */
+public final class SppCodec extends AbstractUdpProxyCodec {
+
+    /** Where a client's replies go, and the header they carry. */
+    private static final class Flow {
+        final InetSocketAddress edge;
+        final SppHeader header;
+
+        Flow(InetSocketAddress edge, SppHeader header) {
+            this.edge = edge;
+            this.header = header;
+        }
+    }
+
+    private final FlowTable<Flow> flows;
+
+    /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
+    public SppCodec() {
+        this(UdpProxyConfig.defaults());
+    }
+
+    /** Creates a codec for one channel. */
+    public SppCodec(UdpProxyConfig config) {
+        super(config);
+        this.flows = new FlowTable<>(config.maxFlows(), config.sppIdleTimeout().toNanos(), config.ticker(),
+                (client, flow, expired) -> flowRemoved(client, flow.edge, expired));
+    }
+
+    @Override
+    ProxiedDatagram decode(DatagramPacket packet) {
+        InetSocketAddress edge = packet.sender();
+        if (!trusted(edge)) {
+            return drop(packet, UdpDropReason.UNTRUSTED_SENDER, null);
+        }
+        SppHeader header;
+        try {
+            header = SppHeader.decode(packet.content());
+        } catch (UdpProxyException e) {
+            return drop(packet, e.reason(), null);
+        }
+        if (config.rejectUnspecifiedAddresses() && header.hasUnspecifiedAddress()) {
+            return drop(packet, UdpDropReason.UNSPECIFIED_ADDRESS, null);
+        }
+        InetSocketAddress client = header.client();
+        Flow known = flows.get(client); // refreshes it: the usual case, nothing else to do
+        if (known == null || !known.edge.equals(edge) || !known.header.equals(header)) {
+            flows.put(client, new Flow(edge, header));
+            flowCreated(client, edge);
+        }
+        return pass(packet, SppHeader.LENGTH, header.proxy(), client, header, null);
+    }
+
+    @Override
+    void writeReply(ChannelHandlerContext ctx, ProxiedReply reply, ChannelPromise promise) {
+        if (reply.sppHeader() == null) {
+            refuse(reply, promise, UdpDropReason.NO_FLOW_FOR_REPLY, reply.client(),
+                    "reply built from a PROXY v2 datagram has no SPP header for " + reply.client());
+            return;
+        }
+        frame(ctx, reply, reply.content(), reply.client(), reply.edge(), reply.sppHeader(), null, promise);
+    }
+
+    @Override
+    void writeAddressed(ChannelHandlerContext ctx, AddressedEnvelope<ByteBuf, InetSocketAddress> env,
+                        ChannelPromise promise) {
+        InetSocketAddress client = env.recipient();
+        Flow flow = flows.get(client);
+        if (flow == null) {
+            refuse(env, promise, UdpDropReason.NO_FLOW_FOR_REPLY, client, "no SPP flow for " + client);
+            return;
+        }
+        frame(ctx, env, env.content(), client, flow.edge, flow.header, env.sender(), promise);
+    }
+
+    @Override
+    void writeOther(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof ByteBuf || msg instanceof ByteBufHolder) {
+            refuse(msg, promise, UdpDropReason.NO_FLOW_FOR_REPLY, null,
+                    "an SPP reply needs a client address: write a DatagramPacket or ProxiedReply, not "
+                            + msg.getClass().getSimpleName());
+            return;
+        }
+        ctx.write(msg, promise);
+    }
+
+    /**
+     * Writes header + payload to the edge. Owns {@code msg} until the composite takes its
+     * payload; from then on the composite (and after it the transport) owns the memory.
+     */
+    private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
+                       InetSocketAddress edge, SppHeader header, InetSocketAddress sender, ChannelPromise promise) {
+        int length = SppHeader.LENGTH + payload.readableBytes();
+        if (length > config.maxReplyLength()) {
+            refuse(msg, promise, UdpDropReason.REPLY_TOO_LARGE, client,
+                    length + " bytes with the SPP header, more than the " + config.maxReplyLength() + " allowed");
+            return;
+        }
+        ByteBuf head = header.writeTo(ctx.alloc().directBuffer(SppHeader.LENGTH, SppHeader.LENGTH));
+        CompositeByteBuf framed = ctx.alloc().compositeDirectBuffer(2);
+        // The composite takes over 'head' and 'payload' (msg's content): msg must not be released now.
+        framed.addComponents(true, head, payload);
+        ctx.write(new DatagramPacket(framed, edge, sender), promise);
+    }
+
+    @Override
+    public long evictions() {
+        return flows.evictions();
+    }
+
+    @Override
+    public long expirations() {
+        return flows.expirations();
+    }
+
+    @Override
+    public int flows() {
+        return flows.size();
+    }
+
+    @Override
+    void expireIdle() {
+        flows.expireIdle(config.ticker().nanoTime());
+    }
+
+    @Override
+    void clearFlows() {
+        flows.clear();
+    }
+}

@@ -1,0 +1,465 @@
+package io.github.proxycodec.udp;
+
+import io.github.proxycodec.TrustedProxies;
+import io.github.proxycodec.testing.Vector;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultAddressedEnvelope;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+import static io.github.proxycodec.udp.Udp.EDGE;
+import static io.github.proxycodec.udp.Udp.EDGE2;
+import static io.github.proxycodec.udp.Udp.STRANGER;
+import static io.github.proxycodec.udp.Udp.addr;
+import static io.github.proxycodec.udp.Udp.buf;
+import static io.github.proxycodec.udp.Udp.datagram;
+import static io.github.proxycodec.udp.Udp.spp;
+import static io.github.proxycodec.udp.Udp.text;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** SPP through an {@link EmbeddedChannel}: one test per rule of the codec. */
+class SppCodecTest {
+
+    private static final InetSocketAddress CF = addr("198.51.100.20", 53);
+
+    private final MockTicker clock = Ticker.newMockTicker();
+    private final Udp.Events events = new Udp.Events();
+    private SppCodec codec;
+    private EmbeddedChannel ch;
+
+    private void open(UdpProxyConfig.Builder config) {
+        codec = new SppCodec(config.ticker(clock).build());
+        ch = new EmbeddedChannel(codec, events);
+    }
+
+    private void open() {
+        open(UdpProxyConfig.builder());
+    }
+
+    @AfterEach
+    void nothingLeftOver() {
+        assertFalse(ch.finish(), "no message may be left in the channel");
+    }
+
+    /** Writes an inbound datagram and returns what the codec passed on (or null). */
+    private ProxiedDatagram receive(DatagramPacket p) {
+        ch.writeInbound(p);
+        return ch.readInbound();
+    }
+
+    /** Reads one framed reply; checks it carries exactly {@code header}; returns its payload. */
+    private String sentTo(InetSocketAddress edge, SppHeader header) {
+        DatagramPacket out = ch.readOutbound();
+        try {
+            assertEquals(edge, out.recipient());
+            byte[] all = Udp.bytes(out.content());
+            assertArrayEquals(header.toByteArray(), Arrays.copyOf(all, SppHeader.LENGTH),
+                    "a reply must start with its own client's 38 bytes, unchanged");
+            return new String(all, SppHeader.LENGTH, all.length - SppHeader.LENGTH, StandardCharsets.US_ASCII);
+        } finally {
+            out.release();
+        }
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    @Test
+    void ipv4MappedVectorBecomesADatagramFromTheRealIpv4Client() {
+        open();
+        ProxiedDatagram in = receive(datagram(Vector.load("crafted/spp-ipv4-mapped").bytes(), EDGE));
+        try {
+            assertEquals(addr("192.0.2.10", 12345), in.sender());
+            assertInstanceOf(Inet4Address.class, in.sender().getAddress());
+            assertEquals(addr("198.51.100.20", 53), in.recipient());
+            assertEquals(EDGE, in.edge());
+            assertEquals("PING\n", text(in.content()));
+            assertEquals(addr("192.0.2.10", 12345), in.sppHeader().client());
+            assertNull(in.proxyHeader());
+        } finally {
+            in.release();
+        }
+    }
+
+    @Test
+    void ipv6VectorBecomesADatagramFromTheRealIpv6Client() {
+        open(UdpProxyConfig.builder().trustedEdges(TrustedProxies.of("2606:4700::/32")));
+        InetSocketAddress edge6 = addr("2606:4700::1", 4000);
+        ProxiedDatagram in = receive(datagram(Vector.load("crafted/spp-ipv6").bytes(), edge6));
+        try {
+            assertEquals(addr("2001:db8::10", 23456), in.sender());
+            assertEquals(addr("2001:db8::20", 443), in.recipient());
+            assertEquals(edge6, in.edge());
+            assertEquals("PING\n", text(in.content()));
+        } finally {
+            in.release();
+        }
+    }
+
+    @Test
+    void payloadIsASliceOfTheReceivedBufferNotACopy() {
+        open();
+        DatagramPacket p = spp(addr("192.0.2.1", 1000), CF, EDGE, "hello");
+        ByteBuf received = p.content().retain(); // our own share, to look at it afterwards
+        ProxiedDatagram in = receive(p);
+        in.content().setByte(0, 'J');
+        assertEquals('J', received.getByte(SppHeader.LENGTH), "same memory, no copy");
+        in.release();
+        assertEquals(1, received.refCnt(), "only our share is left: the codec released its own");
+        received.release();
+    }
+
+    @Test
+    void headerOnlyDatagramIsPassedOnWithAnEmptyPayload() {
+        open();
+        ProxiedDatagram in = receive(spp(addr("192.0.2.1", 1000), CF, EDGE, ""));
+        assertEquals(0, in.content().readableBytes());
+        in.release();
+    }
+
+    @Test
+    void datagramShorterThan38BytesIsDroppedAsTooShort() {
+        open();
+        byte[] header = SppHeader.of(addr("192.0.2.1", 1000), CF).toByteArray();
+        assertNull(receive(datagram(Arrays.copyOf(header, 37), EDGE)));
+        assertNull(receive(datagram(new byte[0], EDGE)));
+        assertEquals(2, codec.drops(UdpDropReason.TOO_SHORT));
+        assertEquals(2, codec.drops());
+        assertEquals(0, codec.flows());
+    }
+
+    @Test
+    void wrongMagicIsDropped() {
+        open();
+        byte[] b = Vector.load("crafted/spp-ipv4-mapped").bytes();
+        b[0] = 0x0D; // e.g. a PROXY v2 header sent to an SPP listener
+        assertNull(receive(datagram(b, EDGE)));
+        assertEquals(1, codec.drops(UdpDropReason.BAD_MAGIC));
+        UdpProxyEvent e = events.of(UdpProxyEvent.Kind.DROPPED).get(0);
+        assertEquals(UdpDropReason.BAD_MAGIC, e.reason());
+        assertEquals(EDGE, e.edge());
+    }
+
+    @Test
+    void senderOutsideTheTrustedEdgesIsDroppedEvenWithAValidHeader() {
+        open();
+        assertNull(receive(datagram(Vector.load("crafted/spp-ipv4-mapped").bytes(), STRANGER)));
+        assertEquals(1, codec.drops(UdpDropReason.UNTRUSTED_SENDER));
+        assertEquals(0, codec.flows(), "an untrusted header creates no flow");
+    }
+
+    @Test
+    void cloudflareRangesAreTrustedByDefault() {
+        codec = new SppCodec();
+        ch = new EmbeddedChannel(codec);
+        assertSame(TrustedProxies.cloudflare(), codec.config().trustedEdges());
+        ProxiedDatagram in = receive(spp(addr("192.0.2.1", 1000), CF, EDGE2, "x"));
+        in.release();
+    }
+
+    @Test
+    void unspecifiedAddressOrPortZeroIsDroppedByDefault() {
+        open();
+        assertNull(receive(spp(addr("0.0.0.0", 1000), CF, EDGE, "x")));
+        assertNull(receive(spp(addr("::", 1000), CF, EDGE, "x")));
+        assertNull(receive(spp(addr("192.0.2.1", 0), CF, EDGE, "x")));
+        assertNull(receive(spp(addr("192.0.2.1", 1000), addr("0.0.0.0", 53), EDGE, "x")));
+        assertNull(receive(spp(addr("192.0.2.1", 1000), addr("198.51.100.20", 0), EDGE, "x")));
+        assertEquals(5, codec.drops(UdpDropReason.UNSPECIFIED_ADDRESS));
+    }
+
+    @Test
+    void unspecifiedAddressesCanBeAllowed() {
+        open(UdpProxyConfig.builder().rejectUnspecifiedAddresses(false));
+        ProxiedDatagram in = receive(spp(addr("192.0.2.1", 0), CF, EDGE, "x"));
+        assertEquals(0, in.sender().getPort());
+        in.release();
+    }
+
+    @Test
+    void messagesOtherThanDatagramsPassThrough() {
+        open();
+        ch.writeInbound("not a datagram");
+        assertEquals("not a datagram", ch.readInbound());
+    }
+
+    // ------------------------------------------------------------------ outbound: the echo
+
+    @Test
+    void replyToTheSenderGoesToTheEdgeWithTheClientsHeaderUnchanged() {
+        open();
+        DatagramPacket p = datagram(Vector.load("crafted/spp-ipv4-mapped").bytes(), EDGE);
+        byte[] received = Arrays.copyOf(Udp.bytes(p.content()), SppHeader.LENGTH);
+        ProxiedDatagram in = receive(p);
+        InetSocketAddress client = in.sender();
+        in.release();
+
+        assertTrue(ch.writeOutbound(new DatagramPacket(buf("PONG\n"), client)));
+        DatagramPacket out = ch.readOutbound();
+        assertEquals(EDGE, out.recipient());
+        byte[] sent = Udp.bytes(out.content());
+        assertArrayEquals(received, Arrays.copyOf(sent, SppHeader.LENGTH), "same fields, same positions");
+        assertEquals("PONG\n", new String(sent, SppHeader.LENGTH, 5, StandardCharsets.US_ASCII));
+        out.release();
+    }
+
+    @Test
+    void manyClientsThroughOneEdgeEachGetExactlyTheirOwnHeader() {
+        open();
+        int n = 200;
+        SppHeader[] headers = new SppHeader[n];
+        for (int i = 0; i < n; i++) {
+            InetSocketAddress client = i % 2 == 0 ? addr("192.0.2." + (i % 250), 10000 + i)
+                    : addr("2001:db8::" + Integer.toHexString(i), 10000 + i);
+            headers[i] = SppHeader.of(client, CF);
+            receive(spp(client, CF, EDGE, "q" + i)).release();
+        }
+        assertEquals(n, codec.flows());
+        // Reply in a different order than the requests came.
+        for (int i = n - 1; i >= 0; i--) {
+            ch.writeOutbound(new DatagramPacket(buf("a" + i), headers[i].client()));
+            assertEquals("a" + i, sentTo(EDGE, headers[i]));
+        }
+        assertEquals(0, codec.drops());
+    }
+
+    @Test
+    void repliesFollowTheEdgeOfTheClientsLatestDatagram() {
+        open();
+        InetSocketAddress client = addr("192.0.2.7", 7000);
+        receive(spp(client, CF, EDGE, "1")).release();
+        receive(spp(client, CF, EDGE2, "2")).release();
+        ch.writeOutbound(new DatagramPacket(buf("r"), client));
+        assertEquals("r", sentTo(EDGE2, SppHeader.of(client, CF)));
+        assertEquals(2, events.of(UdpProxyEvent.Kind.FLOW_CREATED).size(), "a move to a new edge is reported");
+    }
+
+    @Test
+    void explicitReplyNeedsNoFlow() {
+        open(UdpProxyConfig.builder().maxFlows(1));
+        ProxiedDatagram first = receive(spp(addr("192.0.2.1", 1), CF, EDGE, "1"));
+        receive(spp(addr("192.0.2.2", 2), CF, EDGE2, "2")).release(); // evicts the first client's flow
+        assertEquals(1, codec.evictions());
+        ch.writeOutbound(first.reply(buf("still yours")));
+        first.release();
+        assertEquals("still yours", sentTo(EDGE, SppHeader.of(addr("192.0.2.1", 1), CF)));
+    }
+
+    @Test
+    void replyToAnUnknownClientFailsItsPromiseAndIsReleased() {
+        open();
+        ByteBuf payload = buf("lost");
+        InetSocketAddress nobody = addr("192.0.2.200", 9);
+        ChannelFuture f = ch.writeOneOutbound(new DatagramPacket(payload, nobody));
+        ch.flushOutbound();
+        assertTrue(f.isDone());
+        UdpProxyException e = assertInstanceOf(UdpProxyException.class, f.cause());
+        assertEquals(UdpDropReason.NO_FLOW_FOR_REPLY, e.reason());
+        assertTrue(e.getMessage().contains("no SPP flow for /192.0.2.200:9"), e.getMessage());
+        assertEquals(0, payload.refCnt());
+        assertNull(ch.readOutbound(), "nothing leaves unframed");
+        assertEquals(1, codec.drops(UdpDropReason.NO_FLOW_FOR_REPLY));
+        assertEquals(nobody, events.of(UdpProxyEvent.Kind.DROPPED).get(0).client());
+    }
+
+    @Test
+    void anyAddressedEnvelopeIsFramedNotOnlyDatagramPackets() {
+        open();
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        receive(spp(client, CF, EDGE, "1")).release();
+        ch.writeOutbound(new DefaultAddressedEnvelope<>(buf("env"), client));
+        assertEquals("env", sentTo(EDGE, SppHeader.of(client, CF)));
+    }
+
+    @Test
+    void bareBufferIsRefusedSinceItHasNoClient() {
+        open();
+        ByteBuf b = buf("x");
+        ChannelFuture f = ch.writeOneOutbound(b);
+        ch.flushOutbound();
+        assertEquals(UdpDropReason.NO_FLOW_FOR_REPLY, ((UdpProxyException) f.cause()).reason());
+        assertEquals(0, b.refCnt());
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
+    void replyOverTheMaximumWithItsHeaderIsRefused() {
+        open();
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        receive(spp(client, CF, EDGE, "1")).release();
+
+        ch.writeOutbound(new DatagramPacket(buf(new byte[1472 - 38]), client)); // exactly the limit
+        assertEquals(1434, sentTo(EDGE, SppHeader.of(client, CF)).length());
+
+        ByteBuf big = buf(new byte[1472 - 38 + 1]);
+        ChannelFuture f = ch.writeOneOutbound(new DatagramPacket(big, client));
+        ch.flushOutbound();
+        assertEquals(UdpDropReason.REPLY_TOO_LARGE, ((UdpProxyException) f.cause()).reason());
+        assertEquals(0, big.refCnt());
+        assertNull(ch.readOutbound());
+        assertEquals(1, codec.drops(UdpDropReason.REPLY_TOO_LARGE));
+    }
+
+    @Test
+    void maximumReplyLengthIsConfigurable() {
+        open(UdpProxyConfig.builder().maxReplyLength(100));
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        ProxiedDatagram in = receive(spp(client, CF, EDGE, "1"));
+        ChannelFuture f = ch.writeOneOutbound(in.reply(buf(new byte[63])));
+        in.release();
+        ch.flushOutbound();
+        assertEquals(UdpDropReason.REPLY_TOO_LARGE, ((UdpProxyException) f.cause()).reason());
+    }
+
+    // ------------------------------------------------------------------ flow state
+
+    @Test
+    void flowsAreBoundedWithLeastRecentlyUsedEviction() {
+        open(UdpProxyConfig.builder().maxFlows(3));
+        InetSocketAddress a = addr("192.0.2.1", 1);
+        InetSocketAddress b = addr("192.0.2.2", 2);
+        InetSocketAddress c = addr("192.0.2.3", 3);
+        InetSocketAddress d = addr("192.0.2.4", 4);
+        receive(spp(a, CF, EDGE, "")).release();
+        receive(spp(b, CF, EDGE, "")).release();
+        receive(spp(c, CF, EDGE, "")).release();
+        ch.writeOutbound(new DatagramPacket(buf("keep a"), a)); // a used: b is now the oldest
+        sentTo(EDGE, SppHeader.of(a, CF));
+        receive(spp(d, CF, EDGE, "")).release();
+
+        assertEquals(3, codec.flows());
+        assertEquals(1, codec.evictions());
+        UdpProxyEvent evicted = events.of(UdpProxyEvent.Kind.FLOW_EVICTED).get(0);
+        assertEquals(b, evicted.client());
+        assertEquals(EDGE, evicted.edge());
+        ChannelFuture f = ch.writeOneOutbound(new DatagramPacket(buf("to b"), b));
+        ch.flushOutbound();
+        assertEquals(UdpDropReason.NO_FLOW_FOR_REPLY, ((UdpProxyException) f.cause()).reason());
+    }
+
+    @Test
+    void aFloodOfSpoofedClientsCannotGrowTheTablePastItsBound() {
+        open(UdpProxyConfig.builder().maxFlows(100));
+        for (int i = 0; i < 5000; i++) {
+            receive(spp(addr("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 1 + i % 60000),
+                    CF, EDGE, "")).release();
+        }
+        assertEquals(100, codec.flows());
+        assertEquals(4900, codec.evictions());
+    }
+
+    @Test
+    void flowsExpireAfterTheIdleTimeoutOnTheInjectedClock() {
+        open(UdpProxyConfig.builder().sppIdleTimeout(Duration.ofSeconds(60)));
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        receive(spp(client, CF, EDGE, "")).release();
+
+        clock.advance(59, TimeUnit.SECONDS);
+        ch.writeOutbound(new DatagramPacket(buf("in time"), client)); // a reply keeps the flow alive too
+        assertEquals("in time", sentTo(EDGE, SppHeader.of(client, CF)));
+
+        clock.advance(60, TimeUnit.SECONDS);
+        ChannelFuture f = ch.writeOneOutbound(new DatagramPacket(buf("too late"), client));
+        ch.flushOutbound();
+        assertEquals(UdpDropReason.NO_FLOW_FOR_REPLY, ((UdpProxyException) f.cause()).reason());
+        assertEquals(1, codec.expirations());
+        assertEquals(0, codec.flows());
+        assertEquals(client, events.of(UdpProxyEvent.Kind.FLOW_EXPIRED).get(0).client());
+    }
+
+    @Test
+    void idleFlowsCanBeExpiredWithoutWaitingForTraffic() {
+        open(UdpProxyConfig.builder().sppIdleTimeout(Duration.ofSeconds(60)));
+        receive(spp(addr("192.0.2.1", 1), CF, EDGE, "")).release();
+        receive(spp(addr("192.0.2.2", 2), CF, EDGE, "")).release();
+        clock.advance(30, TimeUnit.SECONDS);
+        receive(spp(addr("192.0.2.2", 2), CF, EDGE, "")).release();
+        clock.advance(30, TimeUnit.SECONDS);
+        codec.expireIdleFlows();
+        assertEquals(1, codec.flows(), "only the client quiet for 60 s is gone");
+        assertEquals(1, codec.expirations());
+        assertEquals(addr("192.0.2.1", 1), events.of(UdpProxyEvent.Kind.FLOW_EXPIRED).get(0).client());
+    }
+
+    @Test
+    void defaultSppIdleTimeoutIsLongerThanSpectrumsUdpTimeout() {
+        assertTrue(UdpProxyConfig.defaults().sppIdleTimeout().compareTo(Duration.ofSeconds(30)) > 0);
+        assertEquals(65536, UdpProxyConfig.defaults().maxFlows());
+        assertEquals(1472, UdpProxyConfig.defaults().maxReplyLength());
+        ch = new EmbeddedChannel();
+    }
+
+    @Test
+    void eachChannelKeepsItsOwnFlows() {
+        UdpProxyConfig shared = UdpProxyConfig.builder().build();
+        EmbeddedChannel one = new EmbeddedChannel(new SppCodec(shared));
+        ch = new EmbeddedChannel(new SppCodec(shared));
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        one.writeInbound(spp(client, CF, EDGE, ""));
+        ((ProxiedDatagram) one.readInbound()).release();
+        ChannelFuture f = ch.writeOneOutbound(new DatagramPacket(buf("x"), client));
+        ch.flushOutbound();
+        assertInstanceOf(UdpProxyException.class, f.cause(), "the other channel's flow is not visible here");
+        assertFalse(one.finish());
+        assertFalse(new SppCodec(shared).isSharable(), "a codec holds one channel's flows");
+        assertFalse(new ProxyV2DatagramCodec(shared, ProxyV2DatagramCodec.Mode.PER_DATAGRAM).isSharable());
+    }
+
+    @Test
+    void theNewFlowEventArrivesBeforeTheClientsFirstDatagram() {
+        codec = new SppCodec(UdpProxyConfig.builder().ticker(clock).build());
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        ch = new EmbeddedChannel(codec, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                seen.add(((UdpProxyEvent) evt).kind().name());
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                seen.add("datagram");
+                ((ProxiedDatagram) msg).release();
+            }
+        });
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        ch.writeInbound(spp(client, CF, EDGE, "1"));
+        ch.writeInbound(spp(client, CF, EDGE, "2"));
+        assertEquals(java.util.List.of("FLOW_CREATED", "datagram", "datagram"), seen);
+    }
+
+    @Test
+    void anEventHandlerThatRepliesFromAFlowEventIsSafe() {
+        codec = new SppCodec(UdpProxyConfig.builder().ticker(clock).build());
+        ch = new EmbeddedChannel(codec, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                UdpProxyEvent e = (UdpProxyEvent) evt;
+                if (e.kind() == UdpProxyEvent.Kind.FLOW_CREATED) {
+                    ctx.writeAndFlush(new DatagramPacket(buf("welcome"), e.client()));
+                }
+            }
+        });
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        receive(spp(client, CF, EDGE, "hi")).release();
+        assertEquals("welcome", sentTo(EDGE, SppHeader.of(client, CF)));
+    }
+}
