@@ -10,6 +10,8 @@ import io.github.proxycodec.ProxyTlv;
 import io.github.proxycodec.examples.Main;
 import io.github.proxycodec.examples.support.Addresses;
 import io.github.proxycodec.examples.support.Console;
+import io.github.proxycodec.udp.SppHeader;
+import io.github.proxycodec.udp.UdpProxyException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import picocli.CommandLine.Command;
@@ -97,9 +99,7 @@ public final class Decode implements Callable<Integer> {
             try {
                 h = PARSER.parse(buf);
             } catch (ProxyProtocolException e) {
-                String prefix = e.reason().name() + ": ";
-                String detail = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-                throw new DecodeException(e.reason().name(), detail);
+                throw new DecodeException(e.reason().name(), e.getMessage());
             }
             if (h == null) {
                 throw new DecodeException("INCOMPLETE_HEADER",
@@ -291,19 +291,42 @@ public final class Decode implements Callable<Integer> {
         final String reason;
 
         DecodeException(String reason, String detail) {
-            super(detail, null, false, false);
+            // The library's messages start with the reason name, which is printed on its own.
+            super(detail.startsWith(reason + ": ") ? detail.substring(reason.length() + 2) : detail, null, false, false);
             this.reason = reason;
         }
     }
 
-    /** Placeholder until the UDP module is merged; replaced by the SPP decoder of proxy-codec-udp. */
+    /** SPP: every datagram from a Spectrum app in Simple Proxy Protocol mode starts with 38 bytes. */
     static final class Spp {
+        private Spp() {
+        }
+
+        /** Whether the input starts with the SPP magic {@code 0x56EC}. */
         static boolean looksLikeSpp(ByteBuf buf) {
-            return false;
+            return buf.readableBytes() >= 2 && buf.getUnsignedShort(buf.readerIndex()) == SppHeader.MAGIC;
         }
 
         static ObjectNode decode(ByteBuf buf) {
-            throw new UnsupportedOperationException();
+            SppHeader h;
+            try {
+                h = SppHeader.decode(buf);
+            } catch (UdpProxyException e) {
+                throw new DecodeException(e.reason().name(), e.getMessage());
+            }
+            boolean v4 = h.client().getAddress() instanceof java.net.Inet4Address;
+            ObjectNode o = Console.object()
+                    .put("version", "spp")
+                    .putNull("command")   // SPP has none: every datagram is a client's
+                    .put("protocol", v4 ? "UDP4" : "UDP6")
+                    .put("family", v4 ? "INET" : "INET6")
+                    .put("transport", "DGRAM")
+                    .put("source", Addresses.format(h.client()))
+                    .put("destination", Addresses.format(h.proxy()));
+            o.putArray("tlvs");
+            o.put("headerLength", SppHeader.LENGTH);
+            o.put("payloadLength", buf.readableBytes() - SppHeader.LENGTH);
+            return o;
         }
     }
 }

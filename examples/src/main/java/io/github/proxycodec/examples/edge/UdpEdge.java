@@ -7,6 +7,7 @@ import io.github.proxycodec.examples.support.Addresses;
 import io.github.proxycodec.examples.support.Console;
 import io.github.proxycodec.examples.support.RateLimit;
 import io.github.proxycodec.examples.support.Transport;
+import io.github.proxycodec.udp.SppHeader;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -66,7 +67,7 @@ public final class UdpEdge {
     }
 
     /** The SPP header length. */
-    private static final int SPP_LENGTH = 38;
+    private static final int SPP_LENGTH = SppHeader.LENGTH;
     /** Datagrams held per flow while its upstream socket is being set up. */
     private static final int MAX_PENDING = 64;
 
@@ -201,7 +202,7 @@ public final class UdpEdge {
         Flow(InetSocketAddress client) {
             this.client = client;
             InetSocketAddress edge = edgeAddress();
-            this.spp = mode == Mode.SPP ? SppBytes.of(client, edge) : null;
+            this.spp = mode == Mode.SPP ? SppHeader.of(client, edge).toByteArray() : null;
             this.header = mode == Mode.SPP ? null : template.build(client, edge, ProxyHeader.Transport.DGRAM);
         }
 
@@ -392,32 +393,5 @@ public final class UdpEdge {
             }
         }
         return true;
-    }
-
-    /** Stand-in for the UDP module's SppHeader until it is merged. */
-    static final class SppBytes {
-        static byte[] of(InetSocketAddress client, InetSocketAddress proxy) {
-            byte[] raw = new byte[SPP_LENGTH];
-            raw[0] = 0x56;
-            raw[1] = (byte) 0xEC;
-            put(raw, 2, client);
-            put(raw, 18, proxy);
-            raw[34] = (byte) (client.getPort() >>> 8);
-            raw[35] = (byte) client.getPort();
-            raw[36] = (byte) (proxy.getPort() >>> 8);
-            raw[37] = (byte) proxy.getPort();
-            return raw;
-        }
-
-        private static void put(byte[] raw, int at, InetSocketAddress a) {
-            byte[] b = a.getAddress().getAddress();
-            if (b.length == 4) {
-                raw[at + 10] = (byte) 0xFF;
-                raw[at + 11] = (byte) 0xFF;
-                System.arraycopy(b, 0, raw, at + 12, 4);
-            } else {
-                System.arraycopy(b, 0, raw, at, 16);
-            }
-        }
     }
 }

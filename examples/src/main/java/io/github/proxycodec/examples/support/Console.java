@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Where a subcommand writes its JSON lines and learns that it must stop.
@@ -23,13 +24,31 @@ public final class Console {
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
-    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch stop;
+    private final ObjectNode tags;
+    private final Predicate<ObjectNode> filter;
 
     /** Creates a console writing JSON lines to {@code out} and messages to {@code err}. */
     public Console(PrintStream out, PrintStream err, InputStream in) {
+        this(out, err, in, new CountDownLatch(1), null, line -> true);
+    }
+
+    private Console(PrintStream out, PrintStream err, InputStream in, CountDownLatch stop,
+                    ObjectNode tags, Predicate<ObjectNode> filter) {
         this.out = out;
         this.err = err;
         this.in = in;
+        this.stop = stop;
+        this.tags = tags;
+        this.filter = filter;
+    }
+
+    /**
+     * Returns a console on the same streams that puts {@code tags} first in every line and
+     * prints only the lines {@code filter} accepts; the demo uses it to say who saw what.
+     */
+    public Console tagged(ObjectNode tags, Predicate<ObjectNode> filter) {
+        return new Console(out, err, in, stop, tags, filter);
     }
 
     /** Returns a new JSON object whose first field is {@code "event": event}. */
@@ -44,6 +63,12 @@ public final class Console {
 
     /** Writes {@code node} as one line and flushes it. */
     public void print(ObjectNode node) {
+        if (!filter.test(node)) {
+            return;
+        }
+        if (tags != null) {
+            node = tags.deepCopy().setAll(node);
+        }
         String line;
         try {
             line = JSON.writeValueAsString(node);
