@@ -56,7 +56,7 @@ public final class Main implements Runnable {
      */
     public static int execute(Console console, String... args) {
         CommandLine cli = new CommandLine(new Main(console));
-        cli.setOut(new PrintWriter(console.err(), true));
+        cli.setOut(new PrintWriter(console.out(), true));
         cli.setErr(new PrintWriter(console.err(), true));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // Failures at run time are reported in one line, never as a stack trace.

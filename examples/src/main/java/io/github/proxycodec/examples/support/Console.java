@@ -103,6 +103,11 @@ public final class Console {
         }
     }
 
+    /** Returns the standard output stream (where {@code --help} goes too). */
+    public PrintStream out() {
+        return out;
+    }
+
     /** Returns the standard error stream. */
     public PrintStream err() {
         return err;
