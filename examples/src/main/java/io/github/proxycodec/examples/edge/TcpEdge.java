@@ -83,6 +83,10 @@ public final class TcpEdge {
             backend = connect.channel();
             connect.addListener((ChannelFutureListener) f -> {
                 InetSocketAddress client = (InetSocketAddress) front.remoteAddress();
+                if (!front.isActive()) {
+                    backend.close();   // the client left before the origin answered
+                    return;
+                }
                 if (!f.isSuccess()) {
                     console.print(Console.event("origin-error")
                             .put("client", Addresses.format(client))

@@ -342,7 +342,13 @@ public final class UdpEdge {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // ICMP port unreachable while the origin is down: the next datagram tries again
+            // ICMP port unreachable while the origin is down: reported (bounded); the next datagram tries again
+            if (reportLimit.tryAcquire() >= 0) {
+                console.print(Console.event("origin-error")
+                        .put("client", Addresses.format(flow.client))
+                        .put("origin", Addresses.format(origin))
+                        .put("error", String.valueOf(cause.getMessage())));
+            }
         }
     }
 
