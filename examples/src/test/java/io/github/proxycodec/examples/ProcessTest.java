@@ -61,6 +61,26 @@ class ProcessTest {
     }
 
     @Test
+    void udpServerStopsOnSigint() throws Exception {
+        File stderr = File.createTempFile("udp-origin", ".err");
+        stderr.deleteOnExit();
+        Process p = start(stderr, "udp-origin", "--port", "0", "--protocol", "spp");
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            JsonNode first = Cli.parse(out.readLine());
+            assertEquals("udp", first.path("transport").asText());
+            Process kill = new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start();
+            assertTrue(kill.waitFor(5, TimeUnit.SECONDS));
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "stopped in time");
+            assertEquals(130, p.exitValue(), "128 + SIGINT");
+            String err = java.nio.file.Files.readString(stderr.toPath());
+            assertFalse(err.contains("Exception") || err.contains("\tat "), err);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void decodeExitStatusIsOneForMalformedInput() throws Exception {
         File stderr = File.createTempFile("decode", ".err");
         stderr.deleteOnExit();
