@@ -491,7 +491,11 @@ public final class ProxyHeaderParser {
         if (total > maxV2Length) {
             throw new ProxyProtocolException(Reason.V2_TOO_LONG, total + " bytes, more than the " + maxV2Length + " allowed");
         }
-        if (len < addrLen) {
+        if (len < addrLen && command == Command.LOCAL) {
+            // LOCAL ignores the family and discards the address block (HAProxy's spec): a health
+            // check that names a family but sends no addresses is still valid.
+            addrLen = len;
+        } else if (len < addrLen) {
             throw new ProxyProtocolException(Reason.V2_ADDRESS_TRUNCATED,
                     "length " + len + " is shorter than the " + addrLen + "-byte " + family + " address block");
         }

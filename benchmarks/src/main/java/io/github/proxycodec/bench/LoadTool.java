@@ -6,6 +6,9 @@ import io.github.proxycodec.ProxyProtocol;
 import io.github.proxycodec.ProxyProtocolConfig;
 import io.github.proxycodec.ProxyProtocolHandler;
 import io.github.proxycodec.TrustedProxies;
+import io.github.proxycodec.udp.SppCodec;
+import io.github.proxycodec.udp.SppHeader;
+import io.github.proxycodec.udp.UdpProxyConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -48,8 +51,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * the one-line answer, then closes. Rounds alternate between the two origins; the best round
  * of each is reported, with the ratio.
  *
+ * <p>UDP: datagrams per second through an origin with {@link SppCodec} (an edge stand-in
+ * prepends SPP headers for many distinct clients and checks the echoed header on every reply)
+ * against a plain UDP echo origin fed the bare payloads, with the same window of datagrams in
+ * flight.
+ *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool tcp [connections] [concurrency] [rounds]
+ * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool udp [seconds] [window] [clients] [rounds]
  * </pre>
  */
 public final class LoadTool {
@@ -61,11 +70,16 @@ public final class LoadTool {
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "tcp";
+        if (mode.equals("udp")) {
+            Udp.main(args);
+            return;
+        }
         int connections = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         if (!mode.equals("tcp")) {
-            System.err.println("usage: LoadTool tcp [connections] [concurrency] [rounds]");
+            System.err.println("usage: LoadTool tcp [connections] [concurrency] [rounds]"
+                    + " | udp [seconds] [window] [clients] [rounds]");
             System.exit(2);
         }
         boolean epoll = Epoll.isAvailable();
@@ -211,5 +225,147 @@ public final class LoadTool {
             throw new IllegalStateException("errors=" + errors.get() + " answered=" + done.get() + " of " + total);
         }
         return total / secs;
+    }
+
+    /** The UDP half: SPP origin against a plain echo origin. */
+    static final class Udp {
+        private static final byte[] PAYLOAD = "ping".getBytes(StandardCharsets.US_ASCII);
+
+        static void main(String[] args) throws Exception {
+            double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
+            int window = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+            int clients = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
+            int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+            boolean epoll = Epoll.isAvailable();
+            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            Class<? extends io.netty.channel.socket.DatagramChannel> cls = epoll
+                    ? io.netty.channel.epoll.EpollDatagramChannel.class
+                    : io.netty.channel.socket.nio.NioDatagramChannel.class;
+            EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, io);
+            EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
+            try {
+                UdpProxyConfig config = UdpProxyConfig.builder()
+                        .trustedEdges(TrustedProxies.of("127.0.0.0/8")).maxFlows(Math.max(clients, 1024)).build();
+                Channel plain = udpOrigin(serverGroup, cls, null);
+                Channel spp = udpOrigin(serverGroup, cls, config);
+                byte[][] framed = new byte[clients][];
+                for (int i = 0; i < clients; i++) {
+                    InetSocketAddress client = new InetSocketAddress(
+                            java.net.InetAddress.getByAddress(new byte[] {(byte) 198, (byte) (18 + (i >>> 16 & 1)),
+                                    (byte) (i >>> 8), (byte) i}), 1024 + i % 60000);
+                    byte[] h = SppHeader.of(client, new InetSocketAddress("203.0.113.1", 53)).toByteArray();
+                    framed[i] = new byte[h.length + PAYLOAD.length];
+                    System.arraycopy(h, 0, framed[i], 0, h.length);
+                    System.arraycopy(PAYLOAD, 0, framed[i], h.length, PAYLOAD.length);
+                }
+                byte[][] bare = {PAYLOAD};
+                blast(clientGroup, cls, (InetSocketAddress) plain.localAddress(), bare, window, seconds / 3, false);
+                blast(clientGroup, cls, (InetSocketAddress) spp.localAddress(), framed, window, seconds / 3, true);
+                double bestPlain = 0;
+                double bestSpp = 0;
+                for (int r = 0; r < rounds; r++) {
+                    double p = blast(clientGroup, cls, (InetSocketAddress) plain.localAddress(), bare, window, seconds, false);
+                    double q = blast(clientGroup, cls, (InetSocketAddress) spp.localAddress(), framed, window, seconds, true);
+                    System.out.printf("round %d: plain %.0f dgram/s, spp %.0f dgram/s%n", r + 1, p, q);
+                    bestPlain = Math.max(bestPlain, p);
+                    bestSpp = Math.max(bestSpp, q);
+                }
+                System.out.printf("udp transport=%s window=%d clients=%d plain=%.0f/s spp=%.0f/s ratio=%.3f%n",
+                        epoll ? "epoll" : "nio", window, clients, bestPlain, bestSpp, bestSpp / bestPlain);
+                plain.close().sync();
+                spp.close().sync();
+            } finally {
+                clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
+        }
+
+        private static Channel udpOrigin(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
+                                         UdpProxyConfig config) throws InterruptedException {
+            return new Bootstrap().group(group).channel(cls)
+                    .handler(new ChannelInitializer<io.netty.channel.socket.DatagramChannel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.socket.DatagramChannel ch) {
+                            if (config != null) {
+                                ch.pipeline().addLast(new SppCodec(config));
+                            }
+                            // The application: echo to packet.sender(), as an unchanged UDP server does.
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    io.netty.channel.socket.DatagramPacket p = (io.netty.channel.socket.DatagramPacket) msg;
+                                    ctx.write(new io.netty.channel.socket.DatagramPacket(p.content(), p.sender()));
+                                }
+
+                                @Override
+                                public void channelReadComplete(ChannelHandlerContext ctx) {
+                                    ctx.flush();
+                                }
+                            });
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+        }
+
+        /** Keeps {@code window} datagrams in flight for {@code seconds}; returns replies per second. */
+        private static double blast(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
+                                    InetSocketAddress target, byte[][] datagrams, int window, double seconds,
+                                    boolean checkEcho) throws InterruptedException {
+            AtomicLong replies = new AtomicLong();
+            AtomicLong bad = new AtomicLong();
+            int[] next = {0};
+            Channel ch = new Bootstrap().group(group).channel(cls)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            io.netty.channel.socket.DatagramPacket p = (io.netty.channel.socket.DatagramPacket) msg;
+                            ByteBuf c = p.content();
+                            if (checkEcho && (c.readableBytes() != SppHeader.LENGTH + PAYLOAD.length
+                                    || c.getUnsignedShort(c.readerIndex()) != SppHeader.MAGIC)) {
+                                bad.incrementAndGet();
+                            }
+                            p.release();
+                            replies.incrementAndGet();
+                            send(ctx.channel(), target, datagrams, next);
+                        }
+
+                        @Override
+                        public void channelReadComplete(ChannelHandlerContext ctx) {
+                            ctx.flush();
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+            long[] lastSeen = {-1};
+            // A lost datagram shrinks the window; put one back for each that went quiet.
+            io.netty.util.concurrent.ScheduledFuture<?> refill = ch.eventLoop().scheduleAtFixedRate(() -> {
+                long r = replies.get();
+                if (r == lastSeen[0]) {
+                    for (int i = 0; i < window; i++) {
+                        send(ch, target, datagrams, next);
+                    }
+                    ch.flush();
+                }
+                lastSeen[0] = r;
+            }, 50, 50, TimeUnit.MILLISECONDS);
+            long t0 = System.nanoTime();
+            ch.eventLoop().execute(() -> {
+                for (int i = 0; i < window; i++) {
+                    send(ch, target, datagrams, next);
+                }
+                ch.flush();
+            });
+            Thread.sleep((long) (seconds * 1000));
+            long got = replies.get();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            refill.cancel(false);
+            ch.close().sync();
+            if (bad.get() > 0) {
+                throw new IllegalStateException(bad.get() + " replies without their SPP header");
+            }
+            return got / secs;
+        }
+
+        private static void send(Channel ch, InetSocketAddress target, byte[][] datagrams, int[] next) {
+            byte[] d = datagrams[next[0]++ % datagrams.length];
+            ch.write(new io.netty.channel.socket.DatagramPacket(Unpooled.wrappedBuffer(d), target));
+        }
     }
 }

@@ -1,0 +1,130 @@
+package io.github.proxycodec.bench;
+
+import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxyHeaderParser;
+import io.github.proxycodec.TrustedProxies;
+import io.github.proxycodec.udp.ProxiedDatagram;
+import io.github.proxycodec.udp.ProxyV2DatagramCodec;
+import io.github.proxycodec.udp.SppCodec;
+import io.github.proxycodec.udp.SppHeader;
+import io.github.proxycodec.udp.UdpProxyConfig;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The UDP codecs per datagram: SPP decode plus the reply with its echoed header (through the
+ * codec, as an application uses it), the bare SPP header decode, and PROXY v2 datagram decode
+ * (the dnsdist capture). Average time per operation.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class DatagramBenchmark {
+
+    /** spp-ipv4-mapped: client 192.0.2.10:12345 via proxy 198.51.100.20:53, payload "PING\n". */
+    private static final byte[] SPP = Inputs.hex("56ec00000000000000000000ffffc000020a00000000000000000000ffffc633"
+            + "64143039003550494e470a");
+    /** dnsdist-v2-udp4-dns: v2 header (0x12) from 127.0.0.1:53001 and a DNS query. */
+    private static final byte[] V2_UDP = Inputs.hex("0d0a0d0a000d0a515549540a2112000c7f0000017f000001cf09a32000000020"
+            + "0001000000000001027070076578616d706c65000001000100002904d000000000000c000a00080f01070e6ee34916");
+    private static final InetSocketAddress EDGE = new InetSocketAddress("127.0.0.1", 40000);
+    private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 53);
+    private static final UdpProxyConfig CONFIG = UdpProxyConfig.builder()
+            .trustedEdges(TrustedProxies.of("127.0.0.1/32")).build();
+
+    private ByteBuf spp;
+    private ByteBuf v2;
+    private final ProxyHeaderParser parser = ProxyHeaderParser.builder()
+            .acceptV1(false).allowStream(false).allowDgram(true).build();
+    private EmbeddedChannel sppChannel;
+    private EmbeddedChannel v2Channel;
+
+    @Setup
+    public void setup() {
+        spp = Inputs.direct(SPP);
+        v2 = Inputs.direct(V2_UDP);
+        sppChannel = new EmbeddedChannel(new SppCodec(CONFIG));
+        v2Channel = new EmbeddedChannel(new ProxyV2DatagramCodec(CONFIG, ProxyV2DatagramCodec.Mode.PER_DATAGRAM));
+        // Check once that the path does what it claims.
+        DatagramPacket reply = sppRoundTrip();
+        try {
+            if (!reply.recipient().equals(EDGE) || reply.content().readableBytes() != SppHeader.LENGTH + 5) {
+                throw new IllegalStateException("SPP reply went wrong: " + reply);
+            }
+        } finally {
+            reply.release();
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        sppChannel.finishAndReleaseAll();
+        v2Channel.finishAndReleaseAll();
+        spp.release();
+        v2.release();
+    }
+
+    /** One datagram in, its payload echoed back to packet.sender(): the reply, to be released. */
+    private DatagramPacket sppRoundTrip() {
+        sppChannel.writeInbound(new DatagramPacket(spp.retainedDuplicate(), LOCAL, EDGE));
+        ProxiedDatagram in = sppChannel.readInbound();
+        sppChannel.writeOutbound(new DatagramPacket(in.content(), in.sender()));
+        return sppChannel.readOutbound();
+    }
+
+    @Benchmark
+    public int sppDecodeAndEchoReply() {
+        DatagramPacket reply = sppRoundTrip();
+        int n = reply.content().readableBytes();
+        reply.release();
+        return n;
+    }
+
+    @Benchmark
+    public InetSocketAddress sppHeaderDecode() {
+        return SppHeader.decode(spp).client();
+    }
+
+    @Benchmark
+    public InetSocketAddress proxyV2DatagramHeaderDecode() {
+        ProxyHeader h = parser.parse(v2);
+        return h.sourceAddress();
+    }
+
+    @Benchmark
+    public InetSocketAddress proxyV2DatagramCodec() {
+        v2Channel.writeInbound(new DatagramPacket(v2.retainedDuplicate(), LOCAL, EDGE));
+        ProxiedDatagram in = v2Channel.readInbound();
+        InetSocketAddress client = in.sender();
+        in.release();
+        return client;
+    }
+
+    /** For a quick check without JMH. */
+    public static void main(String[] args) {
+        DatagramBenchmark b = new DatagramBenchmark();
+        b.setup();
+        System.out.println(b.sppDecodeAndEchoReply() + " " + b.sppHeaderDecode() + " " + b.proxyV2DatagramCodec());
+        b.tearDown();
+        Unpooled.buffer().release();
+    }
+}
