@@ -330,4 +330,64 @@ class EdgeTest {
             assertEquals("v2", connect.path("version").asText());
         }
     }
+
+    @Test
+    void manyTcpClientsThroughOneEdgeEachKeepTheirAddress() throws IOException {
+        try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust", "127.0.0.1");
+             Cli edge = Cli.server("edge", "--listen", "tcp://127.0.0.1:0",
+                     "--origin", "127.0.0.1:" + origin.address().getPort(), "--proxy", "v1")) {
+            Socket[] clients = new Socket[5];
+            try {
+                for (int i = 0; i < clients.length; i++) {
+                    clients[i] = new Socket();
+                    clients[i].connect(edge.address(), 3000);
+                    clients[i].setSoTimeout(3000);
+                }
+                for (int i = 0; i < clients.length; i++) {
+                    clients[i].getOutputStream().write(("n" + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                    String answer = new BufferedReader(new InputStreamReader(clients[i].getInputStream())).readLine();
+                    assertEquals("client=127.0.0.1:" + clients[i].getLocalPort() + " n" + i, answer);
+                }
+            } finally {
+                for (Socket c : clients) {
+                    if (c != null) {
+                        c.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void manyUdpClientsThroughOneSppEdgeToTheUdpOriginTemplate() throws IOException {
+        try (Cli origin = Cli.server("udp-origin", "--port", "0", "--protocol", "spp", "--trust", "127.0.0.1");
+             Cli edge = Cli.server("edge", "--listen", "udp://127.0.0.1:0",
+                     "--origin", "127.0.0.1:" + origin.address().getPort(), "--proxy", "spp")) {
+            DatagramSocket[] clients = new DatagramSocket[4];
+            try {
+                for (int i = 0; i < clients.length; i++) {
+                    clients[i] = Udp.socket();
+                    byte[] b = ("d" + i).getBytes(StandardCharsets.US_ASCII);
+                    clients[i].send(new DatagramPacket(b, b.length, edge.address()));
+                }
+                for (int i = 0; i < clients.length; i++) {
+                    DatagramPacket p = new DatagramPacket(new byte[512], 512);
+                    clients[i].receive(p);
+                    assertEquals("client=127.0.0.1:" + clients[i].getLocalPort() + " d" + i,
+                            new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+                }
+            } finally {
+                for (DatagramSocket c : clients) {
+                    if (c != null) {
+                        c.close();
+                    }
+                }
+            }
+            edge.close();
+            JsonNode stopped = edge.next("stopped");
+            assertEquals(4, stopped.path("flows").asInt());
+            assertEquals(4, stopped.path("replies").asInt());
+            assertEquals(0, stopped.path("badReplies").asInt());
+        }
+    }
 }

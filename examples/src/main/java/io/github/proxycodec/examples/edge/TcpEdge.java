@@ -13,6 +13,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 
@@ -53,7 +54,12 @@ public final class TcpEdge {
                 .group(group)
                 .channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new Frontend())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new Frontend());   // one per client: it holds the upstream channel
+                    }
+                })
                 .bind(listen);
     }
 
@@ -65,11 +71,6 @@ public final class TcpEdge {
     /** The client side: one instance per client connection. */
     private final class Frontend extends ChannelInboundHandlerAdapter {
         private Channel backend;
-
-        @Override
-        public boolean isSharable() {
-            return false;
-        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
