@@ -169,4 +169,33 @@ class DecodeTest {
         assertEquals(0, cli.status());
         assertTrue(cli.text().contains("--hex"));
     }
+
+    @Test
+    void everyGoodVectorDecodesToItsHeaderLengthAndEveryBadOneExitsOne() throws IOException {
+        String[] good = {
+            "dnsdist-v2-udp-local-healthcheck", "dnsdist-v2-udp4-dns", "dnsdist-v2-udp6-dns",
+            "haproxy-v1-tcp4", "haproxy-v1-tcp6", "haproxy-v1-unknown-unixclient",
+            "haproxy-v2-local-healthcheck-crc32c", "haproxy-v2-local-healthcheck",
+            "haproxy-v2-tcp4-tls13-clientcert", "haproxy-v2-tcp4", "haproxy-v2-tcp6-v4mapped", "haproxy-v2-tcp6",
+            "nginx-v1-tcp4", "nginx-v1-tcp6", "crafted/spp-ipv4-mapped", "crafted/spp-ipv6",
+            "crafted/v1_tcp4", "crafted/v1_tcp6", "crafted/v1_unknown", "crafted/v1_unknown_junk",
+            "crafted/v2_local", "crafted/v2_tcp4", "crafted/v2_tcp6_tlvs_crc", "crafted/v2_udp4",
+        };
+        for (String name : good) {
+            Vector v = Vector.load(name);
+            JsonNode h = decodeHex(name);
+            assertEquals(v.headerLength(), h.path("headerLength").asInt(), name);
+            assertEquals(v.bytes().length - v.headerLength(), h.path("payloadLength").asInt(), name);
+        }
+        String[] bad = {
+            "crafted/bad_v1_ip", "crafted/bad_v1_nocrlf", "crafted/bad_v1_port", "crafted/bad_v1_toolong",
+            "crafted/bad_v2_cmd", "crafted/bad_v2_crc", "crafted/bad_v2_shortaddr", "crafted/bad_v2_tlv_overrun",
+            "crafted/bad_v2_version", "crafted/no_header",
+        };
+        for (String name : bad) {
+            Cli cli = Cli.run(hexFile(name), "decode", "--hex");
+            assertEquals(1, cli.status(), name);
+            assertTrue(only(cli.rest()).path("error").asText().matches("[A-Z0-9_]+"), name);
+        }
+    }
 }
