@@ -49,9 +49,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "tcp-origin", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "A TCP server behind a PROXY protocol v1/v2 proxy (Cloudflare Spectrum, HAProxy, nginx...).",
-            "Prints one JSON line per connection (connect or reject) and answers every line the",
-            "client sends with 'client=<ip>:<port> <line>'. First line: {\"event\":\"listening\",...}."})
+            "TCP origin behind a PROXY v1/v2 proxy (Spectrum, HAProxy, nginx).",
+            "",
+            "Prints {\"event\":\"listening\",...} first, then one JSON line per",
+            "connection: connect (with the real client) or reject (with the reason).",
+            "Answers every line a client sends with 'client=<ip>:<port> <line>'.",
+            ""})
 public final class TcpOrigin implements Callable<Integer> {
 
     @ParentCommand
@@ -60,14 +63,14 @@ public final class TcpOrigin implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--port", required = true, description = "Port to listen on; 0 picks a free one.")
+    @Option(names = "--port", required = true, paramLabel = "P", description = "Port to listen on; 0 picks a free one.")
     int port;
 
-    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "A", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--versions", split = ",", defaultValue = "v1,v2",
-            description = "Header versions accepted: acceptV1/acceptV2 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--versions", split = ",", defaultValue = "v1,v2", paramLabel = "VERSION",
+            description = "Header versions accepted, v1 and/or v2: acceptV1/acceptV2 (default: ${DEFAULT-VALUE}).")
     List<String> versions;
 
     @Option(names = "--optional",
@@ -75,6 +78,7 @@ public final class TcpOrigin implements Callable<Integer> {
     boolean optional;
 
     @Option(names = "--trust", defaultValue = "cloudflare", converter = Options.Trust.class,
+            paramLabel = "CIDR,...|cloudflare|any",
             description = "trustedProxies: 'cloudflare' (default), 'any', or a comma list of CIDRs.")
     TrustedProxies trust;
 
@@ -82,7 +86,7 @@ public final class TcpOrigin implements Callable<Integer> {
             description = "untrustedPolicy SERVE_DIRECT: serve untrusted peers as direct clients instead of closing.")
     boolean serveUntrusted;
 
-    @Option(names = "--header-timeout", defaultValue = "5s", converter = Options.Time.class,
+    @Option(names = "--header-timeout", defaultValue = "5s", converter = Options.Time.class, paramLabel = "D",
             description = "headerTimeout: time allowed for the whole header, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
     Duration headerTimeout;
 

@@ -46,11 +46,17 @@ import java.util.function.Supplier;
  */
 @Command(name = "udp-origin", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "A UDP server behind Cloudflare Spectrum (SPP or PROXY v2) or dnsdist (PROXY v2 on every datagram).",
-            "Answers every datagram with 'client=<ip>:<port> <payload>' sent back to the real client",
-            "through the codec. Prints {\"event\":\"flow\",...} for each new client and",
-            "{\"event\":\"drop\",...} for refused datagrams (at most 20 lines a second; the next line",
-            "that passes says how many were held back). First line: {\"event\":\"listening\",...}."})
+            "UDP origin behind Spectrum (SPP, PROXY v2) or dnsdist (PROXY v2).",
+            "",
+            "Answers every datagram with 'client=<ip>:<port> <payload>', sent back",
+            "to the real client through the codec. Prints {\"event\":\"listening\",...}",
+            "first, then {\"event\":\"flow\",...} for each new client and",
+            "{\"event\":\"drop\",...} for each refused datagram: at most 20 drop",
+            "lines a second, the next one that passes says how many were held back.",
+            "",
+            "Spectrum 'Simple Proxy Protocol': spp; Spectrum 'Proxy Protocol v2' on a",
+            "UDP app: ppv2-first; dnsdist/HAProxy (header on every datagram): ppv2.",
+            ""})
 public final class UdpOrigin implements Callable<Integer> {
 
     /** The codec for each Spectrum setting. */
@@ -66,10 +72,10 @@ public final class UdpOrigin implements Callable<Integer> {
     @ParentCommand
     private Main main;
 
-    @Option(names = "--port", required = true, description = "Port to listen on; 0 picks a free one.")
+    @Option(names = "--port", required = true, paramLabel = "P", description = "Port to listen on; 0 picks a free one.")
     int port;
 
-    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "A", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
 
     @Option(names = "--protocol", required = true, paramLabel = "spp|ppv2|ppv2-first",
@@ -78,13 +84,14 @@ public final class UdpOrigin implements Callable<Integer> {
     Protocol protocol;
 
     @Option(names = "--trust", defaultValue = "cloudflare", converter = Options.Trust.class,
+            paramLabel = "CIDR,...|cloudflare|any",
             description = "trustedEdges: 'cloudflare' (default), 'any', or a comma list of CIDRs.")
     TrustedProxies trust;
 
-    @Option(names = "--max-flows", description = "maxFlows: clients remembered per channel (default 65536).")
+    @Option(names = "--max-flows", paramLabel = "N", description = "maxFlows: clients remembered per channel (default 65536).")
     Integer maxFlows;
 
-    @Option(names = "--idle-timeout", converter = Options.Time.class,
+    @Option(names = "--idle-timeout", converter = Options.Time.class, paramLabel = "D",
             description = "The protocol's idle timeout (sppIdleTimeout, perDatagramIdleTimeout or firstDatagramIdleTimeout).")
     Duration idleTimeout;
 

@@ -31,13 +31,17 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "decode", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Reads one header from stdin and prints it as one JSON object: version, command,",
-            "protocol, source, destination, every TLV (type, name, value), SSL details,",
-            "headerLength and payloadLength (bytes after the header). Detects PROXY v1",
-            "('PROXY '), v2 (signature) and SPP (magic 0x56EC). Malformed input: exit 1 and",
-            "{\"error\":\"<REASON>\",\"detail\":\"...\"}, where REASON is the library's reason name",
-            "or one of EMPTY_INPUT, INVALID_HEX, INCOMPLETE_HEADER."},
-        footer = {"", "Example:  grep -v '^#' vectors/haproxy-v2-tcp4.hex | java -jar proxy-codec-examples.jar decode --hex"})
+            "Print a PROXY v1/v2 header or SPP datagram from stdin as JSON.",
+            "",
+            "Prints one object: version, command, protocol, source, destination,",
+            "every TLV (type, name, value), SSL details, headerLength and",
+            "payloadLength (bytes after the header). PROXY v1, v2 and SPP are told",
+            "apart by their first bytes. Malformed input exits 1 with",
+            "{\"error\":\"<REASON>\",\"detail\":\"...\"}: the library's reason name, or",
+            "EMPTY_INPUT, INVALID_HEX, INCOMPLETE_HEADER.",
+            ""},
+        footer = {"", "Example:",
+            "  java -jar proxy-codec-examples.jar decode --hex < vectors/haproxy-v2-tcp4.hex"})
 public final class Decode implements Callable<Integer> {
 
     /** Cap on what is read from stdin: a v2 header is at most 65551 bytes. */
@@ -56,7 +60,7 @@ public final class Decode implements Callable<Integer> {
     private Main main;
 
     @Option(names = "--hex",
-            description = "Input is hex text as in vectors/*.hex: lines starting with '#' are comments, whitespace is ignored.")
+            description = "Input is hex as in vectors/*.hex: '#' lines are comments, whitespace is ignored.")
     boolean hex;
 
     @Option(names = "--pretty", description = "Indent the JSON for reading.")

@@ -48,11 +48,15 @@ import java.util.function.Supplier;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
-            "Starts origins and edges on free loopback ports, sends clients through every mode",
-            "(TCP v1, v2 with TLVs; UDP spp, ppv2, ppv2-first), a direct connection without a header",
-            "(reject), a datagram without a header (drop) and an SPP origin that does not echo the",
-            "header (bad-reply), prints what each component saw as JSON lines tagged with 'demo',",
-            "and exits 0 if every client got the expected answer (1 otherwise)."})
+            "Run clients -> edge -> origins on loopback, in every mode.",
+            "",
+            "Starts origins and edges on free loopback ports, sends clients through",
+            "TCP v1, v2 with TLVs, UDP spp, ppv2 and ppv2-first, plus a connection",
+            "without a header (reject), a datagram without a header (drop) and an",
+            "SPP origin that does not echo the header (bad-reply). Prints what each",
+            "component saw as JSON lines tagged with 'demo', and exits 0 if every",
+            "client got the answer expected of it (1 otherwise).",
+            ""})
 public final class Demo implements Callable<Integer> {
 
     private static final Duration WAIT = Duration.ofSeconds(3);

@@ -35,19 +35,23 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "edge", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "A local stand-in for Cloudflare's edge: accepts plain clients on --listen and forwards",
-            "them to --origin with the header Spectrum would send.",
-            "  tcp:// with --proxy v1 | v2            (Spectrum 'Proxy Protocol v1/v2')",
-            "  udp:// with --proxy spp                (Simple Proxy Protocol: 38-byte header on every",
-            "                                          datagram; every reply must echo it, else it is",
-            "                                          dropped and reported as bad-reply)",
-            "  udp:// with --proxy ppv2-first         (Spectrum 'Proxy Protocol v2' for UDP: header on",
-            "                                          the first datagram of each flow only)",
-            "  udp:// with --proxy ppv2               (PROXY v2 on every datagram, as dnsdist sends)",
-            "Prints JSON lines: listening, forward (tcp) / flow (udp), origin-error, bad-reply,",
-            "expire, and a stopped line with the counters on SIGINT/SIGTERM."},
-        footer = {"", "Example:  edge --listen tcp://127.0.0.1:8080 --origin 127.0.0.1:9000 --proxy v2 \\",
-            "              --tlv authority=example.com --unique-id --crc32c"})
+            "Local stand-in for Cloudflare's edge, in front of your origin.",
+            "",
+            "Accepts plain clients on --listen and forwards them to --origin with the",
+            "header Spectrum would send:",
+            "  tcp:// --proxy v1|v2     PROXY v1 or v2 first on each connection",
+            "  udp:// --proxy spp       SPP header on every datagram; every reply must",
+            "                           echo it, else it is dropped (bad-reply)",
+            "  udp:// --proxy ppv2-first  PROXY v2 on a flow's first datagram only",
+            "                           (Spectrum 'Proxy Protocol v2' for UDP)",
+            "  udp:// --proxy ppv2      PROXY v2 on every datagram (as dnsdist)",
+            "Each UDP client gets its own upstream socket. Prints JSON lines:",
+            "listening, forward (tcp) or flow (udp), expire, origin-error,",
+            "bad-reply, and on SIGINT/SIGTERM a stopped line with the counters.",
+            ""},
+        footer = {"", "Example:",
+            "  edge --listen tcp://127.0.0.1:8080 --origin 127.0.0.1:9000 --proxy v2 \\",
+            "       --tlv authority=example.com --unique-id --crc32c"})
 public final class Edge implements Callable<Integer> {
 
     @ParentCommand
@@ -69,8 +73,8 @@ public final class Edge implements Callable<Integer> {
     String proxy;
 
     @Option(names = "--tlv", paramLabel = "NAME=VALUE",
-            description = {"Add a TLV to every v2 header (repeatable). NAME: alpn, authority, unique-id, netns,",
-                "noop, or a type number (0xE0); VALUE: text, or hex:0a0b... for raw bytes."})
+            description = "Add a TLV to every v2 header (repeatable). NAME: alpn, authority, unique-id, "
+                    + "netns, noop, or a type number (0xEA); VALUE: text, or hex:0a0b... for bytes.")
     List<String> tlvs = new ArrayList<>();
 
     @Option(names = "--ssl", paramLabel = "VERSION",
@@ -94,7 +98,7 @@ public final class Edge implements Callable<Integer> {
             description = "ppv2-first: send the header as a datagram of its own, before the first payload.")
     boolean separateHeader;
 
-    @Option(names = "--udp-idle-timeout", defaultValue = "30s", converter = Options.Time.class,
+    @Option(names = "--udp-idle-timeout", defaultValue = "30s", converter = Options.Time.class, paramLabel = "D",
             description = "Forget a UDP flow idle this long; its next datagram starts a new flow (default: ${DEFAULT-VALUE}).")
     Duration udpIdleTimeout;
 
