@@ -390,4 +390,18 @@ class EdgeTest {
             assertEquals(0, stopped.path("badReplies").asInt());
         }
     }
+
+    @Test
+    void anIdleUdpFlowExpiresAndTheNextDatagramSendsTheHeaderAgain() throws IOException {
+        try (Udp udp = new Udp("--proxy", "ppv2-first", "--udp-idle-timeout", "200ms")) {
+            udp.clientSends("one");
+            assertNotNull(parse(body(udp.originReceives())));
+            JsonNode expire = udp.edge.next("expire");
+            assertEquals("127.0.0.1:" + udp.client.getLocalPort(), expire.path("client").asText());
+            udp.clientSends("two");
+            ProxyHeader again = parse(body(udp.originReceives()));
+            assertNotNull(again, "a new flow starts with a header");
+            assertEquals(udp.client.getLocalSocketAddress(), again.sourceAddress());
+        }
+    }
 }

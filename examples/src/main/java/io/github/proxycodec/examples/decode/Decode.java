@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
             "EMPTY_INPUT, INVALID_HEX, INCOMPLETE_HEADER.",
             ""},
         footer = {"", "Example:",
-            "  java -jar proxy-codec-examples.jar decode --hex < vectors/haproxy-v2-tcp4.hex"})
+            "  java -jar proxy-codec-examples.jar decode --hex < haproxy-v2-tcp4.hex"})
 public final class Decode implements Callable<Integer> {
 
     /** Cap on what is read from stdin: a v2 header is at most 65551 bytes. */
