@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             " 0:success",
-            " 1:malformed input (decode) or a runtime failure (port in use, ...)",
+            " 1:malformed input (decode), a failed demo, or a runtime failure (port in use...)",
             " 2:usage error"})
 public final class Main implements Runnable {
 
