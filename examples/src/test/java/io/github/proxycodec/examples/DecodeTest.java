@@ -55,6 +55,7 @@ class DecodeTest {
         JsonNode details = h.path("ssl");
         assertTrue(details.path("ssl").asBoolean());
         assertTrue(details.path("verified").asBoolean());
+        assertTrue(details.path("verifiedClientCertificate").asBoolean());
         assertEquals("TLSv1.3", details.path("version").asText());
         assertEquals("client.example", details.path("cn").asText());
         assertEquals("TLS_AES_256_GCM_SHA384", details.path("cipher").asText());

@@ -228,13 +228,17 @@ public final class Decode implements Callable<Integer> {
         return o;
     }
 
-    /** The SSL TLV as a reader wants it: flags spelled out, sub-TLVs by name. */
+    /**
+     * The SSL TLV as a reader wants it: flags spelled out, sub-TLVs by name. sigAlg and keyAlg
+     * describe the certificate of the proxy's frontend, not the client's.
+     */
     private static ObjectNode ssl(ProxySslInfo ssl) {
         ObjectNode o = Console.object()
                 .put("ssl", ssl.isSsl())
                 .put("certInConnection", ssl.hasClientCertificateInConnection())
                 .put("certInSession", ssl.hasClientCertificateInSession())
-                .put("verified", ssl.isVerified())
+                .put("verified", ssl.isVerified())   // verify field 0; also sent when no client certificate
+                .put("verifiedClientCertificate", ssl.hasVerifiedClientCertificate())
                 .put("verify", ssl.verifyResult());
         ssl.version().ifPresent(v -> o.put("version", v));
         ssl.commonName().ifPresent(v -> o.put("cn", v));

@@ -78,7 +78,7 @@ public final class Edge implements Callable<Integer> {
     List<String> tlvs = new ArrayList<>();
 
     @Option(names = "--ssl", paramLabel = "VERSION",
-            description = "Add an SSL TLV (client connected over TLS, verified) with SSL_VERSION, e.g. TLSv1.3.")
+            description = "Add an SSL TLV (client connected over TLS, no client certificate) with SSL_VERSION, e.g. TLSv1.3.")
     String sslVersion;
 
     @Option(names = "--ssl-cipher", paramLabel = "CIPHER", description = "SSL_CIPHER sub-TLV for --ssl.")
@@ -195,7 +195,7 @@ public final class Edge implements Callable<Integer> {
         return ProxyTlv.of(type, bytes);
     }
 
-    /** An SSL TLV: client flags 0x01 (TLS), verify 0, SSL_VERSION and optionally SSL_CIPHER. */
+    /** An SSL TLV: client flags 0x01 (TLS, no client certificate), verify 0, SSL_VERSION and optionally SSL_CIPHER. */
     static ProxyTlv ssl(String version, String cipher) {
         ByteBuf b = Unpooled.buffer();
         try {
