@@ -195,7 +195,7 @@ public final class ProxyHeaderParser {
                 throw new ProxyProtocolException(Reason.V1_MALFORMED, "unknown protocol");
             }
             // The rest of an UNKNOWN line is ignored by the spec.
-            return new ProxyHeader(V1_UNKNOWN, 0, 0, 0, null, null, 0, headerLength);
+            return new ProxyHeader(V1_UNKNOWN, 0, 0, 0, null, null, null, headerLength);
         }
 
         boolean v6 = proto == TCP6;
@@ -214,13 +214,15 @@ public final class ProxyHeaderParser {
         }
         int src4 = 0;
         int dst4 = 0;
-        byte[] block = null;
+        byte[] src6 = null;
+        byte[] dst6 = null;
         if (v6) {
-            block = new byte[32];
-            if (!parseIpv6(in, f0, f1, block, 0)) {
+            src6 = new byte[16];
+            dst6 = new byte[16];
+            if (!parseIpv6(in, f0, f1, src6, 0)) {
                 throw badAddress(in, f0, f1, true);
             }
-            if (!parseIpv6(in, f1 + 1, f2, block, 16)) {
+            if (!parseIpv6(in, f1 + 1, f2, dst6, 0)) {
                 throw badAddress(in, f1 + 1, f2, true);
             }
         } else {
@@ -236,7 +238,7 @@ public final class ProxyHeaderParser {
             dst4 = (int) d;
         }
         int ports = v1Port(in, f2 + 1, f3) << 16 | v1Port(in, f3 + 1, f4);
-        return new ProxyHeader(v6 ? V1_TCP6 : V1_TCP4, src4, dst4, ports, block, null, 0, headerLength);
+        return new ProxyHeader(v6 ? V1_TCP6 : V1_TCP4, src4, dst4, ports, src6, dst6, null, headerLength);
     }
 
     /** Matches the protocol word against what is readable; null if too few bytes to know. */
@@ -506,7 +508,8 @@ public final class ProxyHeaderParser {
         int src4 = 0;
         int dst4 = 0;
         int ports = 0;
-        byte[] block = null;
+        byte[] srcBytes = null;
+        byte[] dstBytes = null;
         int a = r + V2_FIXED_LENGTH;
         if (command == Command.PROXY) {
             if (family == Family.INET) {
@@ -514,12 +517,16 @@ public final class ProxyHeaderParser {
                 dst4 = in.getInt(a + 4);
                 ports = in.getInt(a + 8);
             } else if (family == Family.INET6) {
-                block = new byte[32];
-                in.getBytes(a, block);
+                srcBytes = new byte[16];
+                dstBytes = new byte[16];
+                in.getBytes(a, srcBytes);
+                in.getBytes(a + 16, dstBytes);
                 ports = in.getInt(a + 32);
             } else if (family == Family.UNIX) {
-                block = new byte[216];
-                in.getBytes(a, block);
+                srcBytes = new byte[108];
+                dstBytes = new byte[108];
+                in.getBytes(a, srcBytes);
+                in.getBytes(a + 108, dstBytes);
             }
         }
 
@@ -532,7 +539,17 @@ public final class ProxyHeaderParser {
             checkTlvs(raw, tlvStart, total);
         }
         int kind = ProxyHeader.kind(Version.V2, command, family, transport);
-        return new ProxyHeader(kind, src4, dst4, ports, block, raw, tlvStart, total);
+        return new ProxyHeader(kind, src4, dst4, ports, srcBytes, dstBytes, raw, total);
+    }
+
+    /** Where the TLVs start in a v2 header of {@code family} (after the fixed part and address block). */
+    static int tlvStart(Family family) {
+        switch (family) {
+            case INET: return V2_FIXED_LENGTH + 12;
+            case INET6: return V2_FIXED_LENGTH + 36;
+            case UNIX: return V2_FIXED_LENGTH + 216;
+            default: return V2_FIXED_LENGTH;
+        }
     }
 
     /** Validates every TLV (bounds, caps, SSL shape, CRC32C) without building them. */
