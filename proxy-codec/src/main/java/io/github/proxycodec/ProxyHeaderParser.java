@@ -48,6 +48,7 @@ public final class ProxyHeaderParser {
     private static final byte[] TCP4 = {'T', 'C', 'P', '4', ' '};
     private static final byte[] TCP6 = {'T', 'C', 'P', '6', ' '};
     private static final byte[] UNKNOWN = {'U', 'N', 'K', 'N', 'O', 'W', 'N'};
+    private static final byte[][] PROTOCOL_WORDS = {TCP4, TCP6, UNKNOWN};
     private static final byte[] ZERO4 = new byte[4];
     private static final int V1_UNKNOWN = ProxyHeader.kind(Version.V1, Command.PROXY, Family.UNSPEC, Transport.UNSPEC);
     private static final int V1_TCP4 = ProxyHeader.kind(Version.V1, Command.PROXY, Family.INET, Transport.STREAM);
@@ -244,7 +245,7 @@ public final class ProxyHeaderParser {
     /** Matches the protocol word against what is readable; null if too few bytes to know. */
     private static byte[] protocolWord(ByteBuf in, int from, int end) {
         int avail = end - from;
-        byte[][] words = {TCP4, TCP6, UNKNOWN};
+        byte[][] words = PROTOCOL_WORDS;
         byte[] found = null;
         boolean possible = false;
         for (byte[] w : words) {
