@@ -20,9 +20,20 @@ import java.util.List;
 final class TrackingAllocator extends AbstractByteBufAllocator {
 
     private final List<ByteBuf> handedOut = new ArrayList<>();
+    private final UnpooledByteBufAllocator source;
 
+    /** Buffers also watched by Netty's leak detector. */
     TrackingAllocator() {
+        this(true);
+    }
+
+    /**
+     * @param leakDetector whether Netty's leak detector also watches the buffers; fuzz targets turn
+     *                     it off for speed, since the check here is exact and immediate anyway
+     */
+    TrackingAllocator(boolean leakDetector) {
         super(false);
+        this.source = new UnpooledByteBufAllocator(false, !leakDetector);
     }
 
     /** A buffer holding {@code bytes}, owned by the caller. */
@@ -37,12 +48,12 @@ final class TrackingAllocator extends AbstractByteBufAllocator {
 
     @Override
     protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-        return track(UnpooledByteBufAllocator.DEFAULT.heapBuffer(initialCapacity, maxCapacity));
+        return track(source.heapBuffer(initialCapacity, maxCapacity));
     }
 
     @Override
     protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-        return track(UnpooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity));
+        return track(source.directBuffer(initialCapacity, maxCapacity));
     }
 
     @Override
