@@ -64,7 +64,7 @@ class HandlerFuzzTest {
     }
 
     /** What one channel made of the input. */
-    private record Result(String outcome, int headerLength, byte[] passedOn) {
+    record Result(String outcome, int headerLength, byte[] passedOn) {
         @Override
         public boolean equals(Object o) {
             return o instanceof Result r && r.outcome.equals(outcome) && r.headerLength == headerLength
