@@ -224,9 +224,15 @@ final class DatagramScript {
                         || !Arrays.equals(wire, Bytes.concat(header, bytes))) {
                     throw new AssertionError("an SPP reply must carry its client's latest header to its edge");
                 }
-            } else if (!Arrays.equals(wire, bytes) || (edge != null && !sent.recipient().equals(edge)
-                    && !udp.codec.config().trustedEdges().contains(to))) {
-                throw new AssertionError("a PROXY v2 reply goes unchanged to the client's edge: " + sent);
+            } else {
+                // To the client's latest edge; or, for an address that is itself a trusted proxy
+                // (a health check answer), to that address.
+                boolean toAProxy = udp.codec.config().trustedEdges().contains(to);
+                boolean routed = (edge != null && sent.recipient().equals(edge)) || (toAProxy && sent.recipient().equals(to));
+                if (!Arrays.equals(wire, bytes) || !routed) {
+                    throw new AssertionError("a PROXY v2 reply goes unchanged to its client's edge: " + sent
+                            + ", latest edge " + edge);
+                }
             }
         } finally {
             if (sent != null) {
