@@ -120,6 +120,9 @@ final class DatagramScript {
                         throw new AssertionError("absorbed but not a header-only datagram: " + ByteBufUtil.hexDump(bytes));
                     }
                     edgeClient.put(sender, h.hasInetAddresses() ? h.sourceAddress() : null);
+                    if (h.hasInetAddresses()) {
+                        seen(h.sourceAddress(), sender); // it also opens the reply route
+                    }
                 } else {
                     throw new AssertionError("neither passed on nor dropped: " + ByteBufUtil.hexDump(bytes));
                 }
@@ -182,7 +185,12 @@ final class DatagramScript {
                 break;
             }
         }
-        latestEdge.put(client, sender);
+        seen(client, sender);
+    }
+
+    /** Records that replies to {@code client} now go through {@code edge}. */
+    private void seen(InetSocketAddress client, InetSocketAddress edge) {
+        latestEdge.put(client, edge);
         if (!clients.contains(client)) {
             clients.add(client);
         }
