@@ -78,12 +78,12 @@ public final class ProxyHeader {
     private final int dst4;
     /** Source port in the high 16 bits, destination port in the low 16 bits. */
     private final int ports;
-    /** INET6: source then destination, 16 bytes each; UNIX: the two 108-byte paths; else null. */
-    private final byte[] block;
+    /** INET6: the 16-byte source address; UNIX: the 108-byte source path; else null. */
+    private final byte[] srcBytes;
+    /** INET6: the 16-byte destination address; UNIX: the 108-byte destination path; else null. */
+    private final byte[] dstBytes;
     /** The whole header as received when it has TLVs (their values point into it), else null. */
     private final byte[] raw;
-    /** Where the TLVs start in {@link #raw}. */
-    private final int tlvFrom;
     private final int headerLength;
     /** Built from {@link #raw} on first use (an immutable list, safe to publish racily). */
     private List<ProxyTlv> tlvs;
@@ -91,20 +91,21 @@ public final class ProxyHeader {
     private InetSocketAddress source;
     private InetSocketAddress destination;
 
-    ProxyHeader(int kind, int src4, int dst4, int ports, byte[] block, byte[] raw, int tlvFrom, int headerLength) {
+    ProxyHeader(int kind, int src4, int dst4, int ports, byte[] srcBytes, byte[] dstBytes, byte[] raw,
+                int headerLength) {
         this.kind = kind;
         this.src4 = src4;
         this.dst4 = dst4;
         this.ports = ports;
-        this.block = block;
+        this.srcBytes = srcBytes;
+        this.dstBytes = dstBytes;
         this.raw = raw;
-        this.tlvFrom = tlvFrom;
         this.headerLength = headerLength;
     }
 
-    private ProxyHeader(int kind, InetSocketAddress source, InetSocketAddress destination, byte[] block,
-                        List<ProxyTlv> tlvs) {
-        this(kind, 0, 0, 0, block, null, 0, 0);
+    private ProxyHeader(int kind, InetSocketAddress source, InetSocketAddress destination, byte[] srcPath,
+                        byte[] dstPath, List<ProxyTlv> tlvs) {
+        this(kind, 0, 0, 0, srcPath, dstPath, null, 0);
         this.source = source;
         this.destination = destination;
         this.tlvs = tlvs;
@@ -147,7 +148,7 @@ public final class ProxyHeader {
     public InetSocketAddress sourceAddress() {
         InetSocketAddress a = source;
         if (a == null && hasInetAddresses()) {
-            a = address(src4, 0, ports >>> 16);
+            a = address(src4, srcBytes, ports >>> 16);
             source = a;
         }
         return a;
@@ -157,19 +158,14 @@ public final class ProxyHeader {
     public InetSocketAddress destinationAddress() {
         InetSocketAddress a = destination;
         if (a == null && hasInetAddresses()) {
-            a = address(dst4, 16, ports & 0xFFFF);
+            a = address(dst4, dstBytes, ports & 0xFFFF);
             destination = a;
         }
         return a;
     }
 
-    private InetSocketAddress address(int v4, int at, int port) {
-        byte[] b;
-        if (block == null) {
-            b = new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4};
-        } else {
-            b = Arrays.copyOfRange(block, at, at + 16);
-        }
+    private static InetSocketAddress address(int v4, byte[] v6, int port) {
+        byte[] b = v6 != null ? v6 : new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4};
         try {
             // No DNS: an address built from bytes. IPv4-mapped IPv6 comes back as Inet4Address.
             return new InetSocketAddress(InetAddress.getByAddress(b), port);
@@ -178,32 +174,33 @@ public final class ProxyHeader {
         }
     }
 
-    private String path(int at) {
-        if (block == null || family() != Family.UNIX || command() != Command.PROXY) {
+    private String path(byte[] b) {
+        if (b == null || family() != Family.UNIX || command() != Command.PROXY) {
             return null;
         }
-        int end = at;
-        while (end < at + 108 && block[end] != 0) {
+        int end = 0;
+        while (end < b.length && b[end] != 0) {
             end++;
         }
-        return new String(block, at, end - at, StandardCharsets.UTF_8);
+        return new String(b, 0, end, StandardCharsets.UTF_8);
     }
 
     /** Returns the client's UNIX socket path for a PROXY command of the UNIX family, else {@code null}. */
     public String sourcePath() {
-        return path(0);
+        return path(srcBytes);
     }
 
     /** Returns the destination UNIX socket path for a PROXY command of the UNIX family, else {@code null}. */
     public String destinationPath() {
-        return path(108);
+        return path(dstBytes);
     }
 
     /** Returns every TLV in the order received (empty for v1). */
     public List<ProxyTlv> tlvs() {
         List<ProxyTlv> list = tlvs;
         if (list == null) {
-            list = raw == null ? List.of() : ProxyHeaderParser.tlvList(raw, tlvFrom, raw.length);
+            list = raw == null ? List.of()
+                    : ProxyHeaderParser.tlvList(raw, ProxyHeaderParser.tlvStart(family()), raw.length);
             tlvs = list;
         }
         return list;
@@ -471,19 +468,17 @@ public final class ProxyHeader {
                 }
             }
             boolean keep = command == Command.PROXY;
-            byte[] unix = null;
+            byte[] srcPath = null;
+            byte[] dstPath = null;
             if (keep && fam == Family.UNIX) {
-                unix = new byte[216];
-                byte[] s = sourcePath.getBytes(StandardCharsets.UTF_8);
-                byte[] d = destinationPath.getBytes(StandardCharsets.UTF_8);
-                if (s.length > 107 || d.length > 107) {
+                srcPath = sourcePath.getBytes(StandardCharsets.UTF_8);
+                dstPath = destinationPath.getBytes(StandardCharsets.UTF_8);
+                if (srcPath.length > 107 || dstPath.length > 107) {
                     throw new IllegalStateException("UNIX paths are at most 107 bytes");
                 }
-                System.arraycopy(s, 0, unix, 0, s.length);
-                System.arraycopy(d, 0, unix, 108, d.length);
             }
             return new ProxyHeader(kind(version, command, fam, tr),
-                    keep && needsInet ? source : null, keep && needsInet ? destination : null, unix,
+                    keep && needsInet ? source : null, keep && needsInet ? destination : null, srcPath, dstPath,
                     List.copyOf(tlvs));
         }
     }

@@ -6,6 +6,7 @@ import io.github.proxycodec.ProxyHeader.Transport;
 import io.github.proxycodec.ProxyHeader.Version;
 import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,7 +49,15 @@ public final class ProxyHeaderParser {
     private static final byte[] TCP4 = {'T', 'C', 'P', '4', ' '};
     private static final byte[] TCP6 = {'T', 'C', 'P', '6', ' '};
     private static final byte[] UNKNOWN = {'U', 'N', 'K', 'N', 'O', 'W', 'N'};
+    private static final byte[][] PROTOCOL_WORDS = {TCP4, TCP6, UNKNOWN};
     private static final byte[] ZERO4 = new byte[4];
+    /** Per-thread room for the fields of one v1 line, so that parsing allocates no copy. */
+    private static final FastThreadLocal<byte[]> V1_FIELDS = new FastThreadLocal<byte[]>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[V1_MAX_LENGTH];
+        }
+    };
     private static final int V1_UNKNOWN = ProxyHeader.kind(Version.V1, Command.PROXY, Family.UNSPEC, Transport.UNSPEC);
     private static final int V1_TCP4 = ProxyHeader.kind(Version.V1, Command.PROXY, Family.INET, Transport.STREAM);
     private static final int V1_TCP6 = ProxyHeader.kind(Version.V1, Command.PROXY, Family.INET6, Transport.STREAM);
@@ -163,12 +172,12 @@ public final class ProxyHeaderParser {
         int limit = r + Math.min(n, V1_MAX_LENGTH - 1);
         int cr = -1;
         for (int i = p; i < limit; i++) {
-            byte b = in.getByte(i);
-            if (b == '\r') {
+            byte c = in.getByte(i);
+            if (c == '\r') {
                 cr = i;
                 break;
             }
-            if (b == '\n') {
+            if (c == '\n') {
                 throw new ProxyProtocolException(Reason.V1_MALFORMED, "LF without CR");
             }
         }
@@ -195,54 +204,60 @@ public final class ProxyHeaderParser {
                 throw new ProxyProtocolException(Reason.V1_MALFORMED, "unknown protocol");
             }
             // The rest of an UNKNOWN line is ignored by the spec.
-            return new ProxyHeader(V1_UNKNOWN, 0, 0, 0, null, null, 0, headerLength);
+            return new ProxyHeader(V1_UNKNOWN, 0, 0, 0, null, null, null, headerLength);
         }
 
         boolean v6 = proto == TCP6;
-        int f0 = p + TCP4.length;
-        int f1 = fieldEnd(in, f0, cr, "source address");
-        int f2 = fieldEnd(in, f1 + 1, cr, "destination address");
-        int f3 = fieldEnd(in, f2 + 1, cr, "source port");
-        int f4 = cr;
+        // The four fields, copied once into this thread's scratch array: reading an array is much
+        // cheaper than a ByteBuf byte by byte, and nothing here keeps a reference to it.
+        byte[] b = V1_FIELDS.get();
+        int f4 = cr - (p + TCP4.length);
+        in.getBytes(p + TCP4.length, b, 0, f4);
+        int f0 = 0;
+        int f1 = fieldEnd(b, f0, f4, "source address");
+        int f2 = fieldEnd(b, f1 + 1, f4, "destination address");
+        int f3 = fieldEnd(b, f2 + 1, f4, "source port");
         if (f3 + 1 >= f4) {
             throw new ProxyProtocolException(Reason.V1_MALFORMED, "missing destination port");
         }
         for (int i = f3 + 1; i < f4; i++) {
-            if (in.getByte(i) == ' ') {
+            if (b[i] == ' ') {
                 throw new ProxyProtocolException(Reason.V1_MALFORMED, "extra field or space");
             }
         }
         int src4 = 0;
         int dst4 = 0;
-        byte[] block = null;
+        byte[] src6 = null;
+        byte[] dst6 = null;
         if (v6) {
-            block = new byte[32];
-            if (!parseIpv6(in, f0, f1, block, 0)) {
-                throw badAddress(in, f0, f1, true);
+            src6 = new byte[16];
+            dst6 = new byte[16];
+            if (!parseIpv6(b, f0, f1, src6, 0)) {
+                throw badAddress(b, f0, f1, true);
             }
-            if (!parseIpv6(in, f1 + 1, f2, block, 16)) {
-                throw badAddress(in, f1 + 1, f2, true);
+            if (!parseIpv6(b, f1 + 1, f2, dst6, 0)) {
+                throw badAddress(b, f1 + 1, f2, true);
             }
         } else {
-            long s = parseIpv4(in, f0, f1);
+            long s = parseIpv4(b, f0, f1);
             if (s < 0) {
-                throw badAddress(in, f0, f1, false);
+                throw badAddress(b, f0, f1, false);
             }
-            long d = parseIpv4(in, f1 + 1, f2);
+            long d = parseIpv4(b, f1 + 1, f2);
             if (d < 0) {
-                throw badAddress(in, f1 + 1, f2, false);
+                throw badAddress(b, f1 + 1, f2, false);
             }
             src4 = (int) s;
             dst4 = (int) d;
         }
-        int ports = v1Port(in, f2 + 1, f3) << 16 | v1Port(in, f3 + 1, f4);
-        return new ProxyHeader(v6 ? V1_TCP6 : V1_TCP4, src4, dst4, ports, block, null, 0, headerLength);
+        int ports = v1Port(b, f2 + 1, f3) << 16 | v1Port(b, f3 + 1, f4);
+        return new ProxyHeader(v6 ? V1_TCP6 : V1_TCP4, src4, dst4, ports, src6, dst6, null, headerLength);
     }
 
     /** Matches the protocol word against what is readable; null if too few bytes to know. */
     private static byte[] protocolWord(ByteBuf in, int from, int end) {
         int avail = end - from;
-        byte[][] words = {TCP4, TCP6, UNKNOWN};
+        byte[][] words = PROTOCOL_WORDS;
         byte[] found = null;
         boolean possible = false;
         for (byte[] w : words) {
@@ -268,9 +283,9 @@ public final class ProxyHeaderParser {
     }
 
     /** Returns the index of the single space ending a non-empty field that starts at {@code from}. */
-    private static int fieldEnd(ByteBuf in, int from, int cr, String what) {
-        for (int i = from; i < cr; i++) {
-            if (in.getByte(i) == ' ') {
+    private static int fieldEnd(byte[] b, int from, int end, String what) {
+        for (int i = from; i < end; i++) {
+            if (b[i] == ' ') {
                 if (i == from) {
                     throw new ProxyProtocolException(Reason.V1_MALFORMED, "empty " + what + " (double space)");
                 }
@@ -280,38 +295,38 @@ public final class ProxyHeaderParser {
         throw new ProxyProtocolException(Reason.V1_MALFORMED, "missing field after " + what);
     }
 
-    private static ProxyProtocolException badAddress(ByteBuf in, int from, int to, boolean v6) {
+    private static ProxyProtocolException badAddress(byte[] b, int from, int to, boolean v6) {
         return new ProxyProtocolException(Reason.V1_INVALID_ADDRESS,
                 "not a canonical " + (v6 ? "IPv6" : "IPv4") + " literal: \""
-                        + in.toString(from, to - from, StandardCharsets.ISO_8859_1) + '"');
+                        + new String(b, from, to - from, StandardCharsets.ISO_8859_1) + '"');
     }
 
-    private static int v1Port(ByteBuf in, int from, int to) {
+    private static int v1Port(byte[] b, int from, int to) {
         int len = to - from;
-        if (len < 1 || len > 5 || (len > 1 && in.getByte(from) == '0')) {
-            throw badPort(in, from, to);
+        if (len < 1 || len > 5 || (len > 1 && b[from] == '0')) {
+            throw badPort(b, from, to);
         }
         int v = 0;
         for (int i = from; i < to; i++) {
-            int d = in.getByte(i) - '0';
+            int d = b[i] - '0';
             if (d < 0 || d > 9) {
-                throw badPort(in, from, to);
+                throw badPort(b, from, to);
             }
             v = v * 10 + d;
         }
         if (v > 0xFFFF) {
-            throw badPort(in, from, to);
+            throw badPort(b, from, to);
         }
         return v;
     }
 
-    private static ProxyProtocolException badPort(ByteBuf in, int from, int to) {
+    private static ProxyProtocolException badPort(byte[] b, int from, int to) {
         return new ProxyProtocolException(Reason.V1_INVALID_PORT,
-                "not a port 0..65535: \"" + in.toString(from, to - from, StandardCharsets.ISO_8859_1) + '"');
+                "not a port 0..65535: \"" + new String(b, from, to - from, StandardCharsets.ISO_8859_1) + '"');
     }
 
     /** Parses a dotted quad with no leading zeros; returns it as an unsigned int, or -1 if it is not one. */
-    static long parseIpv4(ByteBuf in, int from, int to) {
+    static long parseIpv4(byte[] b, int from, int to) {
         long res = 0;
         int part = 0;
         int i = from;
@@ -319,7 +334,7 @@ public final class ProxyHeaderParser {
             int start = i;
             int v = 0;
             while (i < to && i - start < 4) {
-                int d = in.getByte(i) - '0';
+                int d = b[i] - '0';
                 if (d < 0 || d > 9) {
                     break;
                 }
@@ -327,14 +342,14 @@ public final class ProxyHeaderParser {
                 i++;
             }
             int digits = i - start;
-            if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && in.getByte(start) == '0')) {
+            if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && b[start] == '0')) {
                 return -1;
             }
             res = res << 8 | v;
             if (++part == 4) {
                 return i == to ? res : -1;
             }
-            if (i >= to || in.getByte(i) != '.') {
+            if (i >= to || b[i] != '.') {
                 return -1;
             }
             i++;
@@ -345,15 +360,15 @@ public final class ProxyHeaderParser {
      * Parses RFC 4291 IPv6 text (no zone, no brackets) into {@code out[at..at+16)}; returns
      * false if it is not one.
      */
-    static boolean parseIpv6(ByteBuf in, int from, int to, byte[] out, int at) {
+    static boolean parseIpv6(byte[] b, int from, int to, byte[] out, int at) {
         if (to - from < 2) {
             return false;
         }
         int words = 0;
         int compress = -1;
         int i = from;
-        if (in.getByte(i) == ':') {
-            if (in.getByte(i + 1) != ':') {
+        if (b[i] == ':') {
+            if (b[i + 1] != ':') {
                 return false;
             }
             compress = 0;
@@ -363,7 +378,7 @@ public final class ProxyHeaderParser {
             int start = i;
             int v = 0;
             while (i < to && i - start < 5) {
-                int h = Character.digit(in.getByte(i), 16);
+                int h = Character.digit(b[i], 16);
                 if (h < 0) {
                     break;
                 }
@@ -374,9 +389,9 @@ public final class ProxyHeaderParser {
             if (digits == 0) {
                 return false;
             }
-            if (i < to && in.getByte(i) == '.') {
+            if (i < to && b[i] == '.') {
                 // Embedded IPv4 in the last 32 bits.
-                long v4 = words > 6 ? -1 : parseIpv4(in, start, to);
+                long v4 = words > 6 ? -1 : parseIpv4(b, start, to);
                 if (v4 < 0) {
                     return false;
                 }
@@ -398,11 +413,11 @@ public final class ProxyHeaderParser {
             if (i == to) {
                 break;
             }
-            if (in.getByte(i) != ':') {
+            if (b[i] != ':') {
                 return false;
             }
             i++;
-            if (i < to && in.getByte(i) == ':') {
+            if (i < to && b[i] == ':') {
                 if (compress >= 0) {
                     return false;
                 }
@@ -506,7 +521,8 @@ public final class ProxyHeaderParser {
         int src4 = 0;
         int dst4 = 0;
         int ports = 0;
-        byte[] block = null;
+        byte[] srcBytes = null;
+        byte[] dstBytes = null;
         int a = r + V2_FIXED_LENGTH;
         if (command == Command.PROXY) {
             if (family == Family.INET) {
@@ -514,12 +530,16 @@ public final class ProxyHeaderParser {
                 dst4 = in.getInt(a + 4);
                 ports = in.getInt(a + 8);
             } else if (family == Family.INET6) {
-                block = new byte[32];
-                in.getBytes(a, block);
+                srcBytes = new byte[16];
+                dstBytes = new byte[16];
+                in.getBytes(a, srcBytes);
+                in.getBytes(a + 16, dstBytes);
                 ports = in.getInt(a + 32);
             } else if (family == Family.UNIX) {
-                block = new byte[216];
-                in.getBytes(a, block);
+                srcBytes = new byte[108];
+                dstBytes = new byte[108];
+                in.getBytes(a, srcBytes);
+                in.getBytes(a + 108, dstBytes);
             }
         }
 
@@ -532,7 +552,17 @@ public final class ProxyHeaderParser {
             checkTlvs(raw, tlvStart, total);
         }
         int kind = ProxyHeader.kind(Version.V2, command, family, transport);
-        return new ProxyHeader(kind, src4, dst4, ports, block, raw, tlvStart, total);
+        return new ProxyHeader(kind, src4, dst4, ports, srcBytes, dstBytes, raw, total);
+    }
+
+    /** Where the TLVs start in a v2 header of {@code family} (after the fixed part and address block). */
+    static int tlvStart(Family family) {
+        switch (family) {
+            case INET: return V2_FIXED_LENGTH + 12;
+            case INET6: return V2_FIXED_LENGTH + 36;
+            case UNIX: return V2_FIXED_LENGTH + 216;
+            default: return V2_FIXED_LENGTH;
+        }
     }
 
     /** Validates every TLV (bounds, caps, SSL shape, CRC32C) without building them. */

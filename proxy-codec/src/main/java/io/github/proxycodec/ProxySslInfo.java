@@ -53,9 +53,18 @@ public final class ProxySslInfo {
         return verify;
     }
 
-    /** Returns whether the client certificate, if any, was verified (verify field is 0). */
+    /**
+     * Returns whether the verify field is 0. HAProxy also sends 0 when the client presented no
+     * certificate at all, so to know that a client certificate was checked use
+     * {@link #hasVerifiedClientCertificate()}.
+     */
     public boolean isVerified() {
         return verify == 0;
+    }
+
+    /** Returns whether the client presented a certificate (on this connection or session) and it was verified. */
+    public boolean hasVerifiedClientCertificate() {
+        return verify == 0 && (client & (CLIENT_CERT_CONN | CLIENT_CERT_SESS)) != 0;
     }
 
     /** Returns the sub-TLVs in the order received. */
@@ -88,12 +97,18 @@ public final class ProxySslInfo {
         return text(ProxyTlv.SSL_CIPHER);
     }
 
-    /** Returns the certificate's signature algorithm, e.g. {@code RSA-SHA256} (sub-TLV 0x24). */
+    /**
+     * Returns the signature algorithm of the certificate the proxy's frontend presented (not the
+     * client's), e.g. {@code RSA-SHA256} (sub-TLV 0x24).
+     */
     public Optional<String> signatureAlgorithm() {
         return text(ProxyTlv.SSL_SIG_ALG);
     }
 
-    /** Returns the certificate's key algorithm, e.g. {@code RSA2048} (sub-TLV 0x25). */
+    /**
+     * Returns the key algorithm of the certificate the proxy's frontend presented (not the
+     * client's), e.g. {@code RSA2048} (sub-TLV 0x25).
+     */
     public Optional<String> keyAlgorithm() {
         return text(ProxyTlv.SSL_KEY_ALG);
     }

@@ -30,9 +30,9 @@ public final class ProxyTlv {
     public static final int SSL_CN = 0x22;
     /** Sub-TLV of SSL: the negotiated cipher. */
     public static final int SSL_CIPHER = 0x23;
-    /** Sub-TLV of SSL: the algorithm that signed the client certificate. */
+    /** Sub-TLV of SSL: the algorithm that signed the certificate the proxy's frontend presented. */
     public static final int SSL_SIG_ALG = 0x24;
-    /** Sub-TLV of SSL: the client certificate's key algorithm. */
+    /** Sub-TLV of SSL: the key algorithm of the certificate the proxy's frontend presented. */
     public static final int SSL_KEY_ALG = 0x25;
     /** Sub-TLV of SSL: the negotiated key-exchange group. */
     public static final int SSL_GROUP = 0x26;

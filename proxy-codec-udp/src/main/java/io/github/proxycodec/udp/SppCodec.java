@@ -2,11 +2,11 @@ package io.github.proxycodec.udp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.AddressedEnvelope;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
 
@@ -135,8 +135,9 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     }
 
     /**
-     * Writes header + payload to the edge. Owns {@code msg} until the composite takes its
-     * payload; from then on the composite (and after it the transport) owns the memory.
+     * Writes header + payload to the edge as one buffer. Owns {@code msg}: releases it once its
+     * payload is copied behind the header (a datagram is small, and one contiguous buffer is
+     * cheaper to build and to send than a composite); the new buffer goes to the transport.
      */
     private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
                        InetSocketAddress edge, SppHeader header, InetSocketAddress sender, ChannelPromise promise) {
@@ -146,10 +147,16 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                     length + " bytes with the SPP header, more than the " + config.maxReplyLength() + " allowed");
             return;
         }
-        ByteBuf head = header.writeTo(ctx.alloc().directBuffer(SppHeader.LENGTH, SppHeader.LENGTH));
-        CompositeByteBuf framed = ctx.alloc().compositeDirectBuffer(2);
-        // The composite takes over 'head' and 'payload' (msg's content): msg must not be released now.
-        framed.addComponents(true, head, payload);
+        ByteBuf framed = ctx.alloc().directBuffer(length, length);
+        try {
+            header.writeTo(framed);
+            framed.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+        } catch (RuntimeException e) {
+            framed.release();
+            throw e;
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
         ctx.write(new DatagramPacket(framed, edge, sender), promise);
     }
 

@@ -115,8 +115,10 @@ public final class SppHeader {
 
     private static InetAddress address(byte[] raw, int at) {
         try {
-            // A 16-byte ::ffff:a.b.c.d comes back as an Inet4Address.
-            return InetAddress.getByAddress(Arrays.copyOfRange(raw, at, at + 16));
+            // ::ffff:a.b.c.d is an IPv4 client: built from its last 4 bytes as an Inet4Address.
+            boolean mapped = Arrays.equals(raw, at, at + 12, V4_MAPPED_PREFIX, 0, 12);
+            return InetAddress.getByAddress(mapped
+                    ? Arrays.copyOfRange(raw, at + 12, at + 16) : Arrays.copyOfRange(raw, at, at + 16));
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e); // only for a wrong array length
         }

@@ -1,0 +1,227 @@
+package io.github.proxycodec.examples;
+
+import io.github.proxycodec.TrustedProxies;
+import io.github.proxycodec.examples.support.Addresses;
+import io.github.proxycodec.examples.support.Console;
+import io.github.proxycodec.examples.support.Options;
+import io.github.proxycodec.examples.support.RateLimit;
+import io.github.proxycodec.examples.support.Servers;
+import io.github.proxycodec.examples.support.Transport;
+import io.github.proxycodec.udp.AbstractUdpProxyCodec;
+import io.github.proxycodec.udp.ProxyV2DatagramCodec;
+import io.github.proxycodec.udp.SppCodec;
+import io.github.proxycodec.udp.UdpProxyConfig;
+import io.github.proxycodec.udp.UdpProxyEvent;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+/**
+ * A UDP origin behind Cloudflare Spectrum (or dnsdist): the template to copy.
+ *
+ * <pre>
+ * pipeline:  SppCodec | ProxyV2DatagramCodec → Origin
+ * </pre>
+ *
+ * The codec strips the header, so {@link Origin} sees each datagram from the real client and
+ * simply replies to {@code packet.sender()}; the codec sends the reply back through the edge
+ * (with the SPP header echoed, for SPP). Each flag sets one {@link UdpProxyConfig} option or
+ * picks the codec. Replace {@link Origin} with your application.
+ */
+@Command(name = "udp-origin", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "UDP origin behind Spectrum (SPP, PROXY v2) or dnsdist (PROXY v2).",
+            "",
+            "Answers every datagram with 'client=<ip>:<port> <payload>', sent back",
+            "to the real client through the codec. Prints {\"event\":\"listening\",...}",
+            "first, then {\"event\":\"flow\",...} for each new client and",
+            "{\"event\":\"drop\",...} for each refused datagram: at most 20 drop",
+            "lines a second, the next one that passes says how many were held back.",
+            "",
+            "Spectrum 'Simple Proxy Protocol': spp; Spectrum 'Proxy Protocol v2' on a",
+            "UDP app: ppv2-first; dnsdist/HAProxy (header on every datagram): ppv2.",
+            ""})
+public final class UdpOrigin implements Callable<Integer> {
+
+    /** The codec for each Spectrum setting. */
+    enum Protocol {
+        /** Spectrum "Simple Proxy Protocol": 38-byte header on every datagram, echoed on replies. */
+        spp,
+        /** PROXY v2 on every datagram (dnsdist, HAProxy, PowerDNS). */
+        ppv2,
+        /** Spectrum "Proxy Protocol v2" on a UDP app: header on the first datagram of a flow. */
+        ppv2_first
+    }
+
+    @ParentCommand
+    private Main main;
+
+    @Option(names = "--port", required = true, paramLabel = "P", description = "Port to listen on; 0 picks a free one.")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "A", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--protocol", required = true, paramLabel = "spp|ppv2|ppv2-first",
+            converter = ProtocolConverter.class,
+            description = "SppCodec, ProxyV2DatagramCodec PER_DATAGRAM, or ProxyV2DatagramCodec FIRST_DATAGRAM.")
+    Protocol protocol;
+
+    @Option(names = "--trust", defaultValue = "cloudflare", converter = Options.Trust.class,
+            paramLabel = "CIDR,...|cloudflare|any",
+            description = "trustedEdges: 'cloudflare' (default), 'any', or a comma list of CIDRs.")
+    TrustedProxies trust;
+
+    @Option(names = "--max-flows", paramLabel = "N", description = "maxFlows: clients remembered per channel (default 65536).")
+    Integer maxFlows;
+
+    @Option(names = "--idle-timeout", converter = Options.Time.class, paramLabel = "D",
+            description = "The protocol's idle timeout (sppIdleTimeout, perDatagramIdleTimeout or firstDatagramIdleTimeout).")
+    Duration idleTimeout;
+
+    /** Maps the flags onto the library's configuration, one option each. */
+    UdpProxyConfig config() {
+        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustedEdges(trust);
+        if (maxFlows != null) {
+            b.maxFlows(maxFlows);
+        }
+        if (idleTimeout != null) {
+            switch (protocol) {
+                case spp: b.sppIdleTimeout(idleTimeout); break;
+                case ppv2: b.perDatagramIdleTimeout(idleTimeout); break;
+                default: b.firstDatagramIdleTimeout(idleTimeout); break;
+            }
+        }
+        return b.build();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Console console = main.console();
+        UdpProxyConfig config = config();
+        EventLoopGroup group = Transport.group(1);
+        try {
+            Channel ch = start(group, new InetSocketAddress(Addresses.host(bind), port), codec(protocol, config), console)
+                    .sync().channel();
+            console.info("udp-origin: " + Transport.name() + ", " + protocol.name().replace('_', '-') + ", " + config);
+            Servers.announce(console, "udp", ch);
+        } catch (Exception e) {
+            Servers.shutdown(group);
+            throw e;
+        }
+        Servers.runUntilStopped(console, group);
+        return 0;
+    }
+
+    /** Returns a factory of codecs (one per channel: a codec holds the channel's flows). */
+    public static Supplier<AbstractUdpProxyCodec> codec(String protocol, UdpProxyConfig config) {
+        return codec(new ProtocolConverter().convert(protocol), config);
+    }
+
+    static Supplier<AbstractUdpProxyCodec> codec(Protocol protocol, UdpProxyConfig config) {
+        switch (protocol) {
+            case spp: return () -> new SppCodec(config);
+            case ppv2: return () -> new ProxyV2DatagramCodec(config, ProxyV2DatagramCodec.Mode.PER_DATAGRAM);
+            default: return () -> new ProxyV2DatagramCodec(config, ProxyV2DatagramCodec.Mode.FIRST_DATAGRAM);
+        }
+    }
+
+    /** Binds a UDP origin; the whole pipeline is here. */
+    public static ChannelFuture start(EventLoopGroup group, InetSocketAddress address,
+                                     Supplier<AbstractUdpProxyCodec> codec, Console console) {
+        return new Bootstrap()
+                .group(group)
+                .channel(Transport.datagramChannel())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(
+                                codec.get(),            // first: strips the header, sends replies through the edge
+                                new Origin(console));
+                    }
+                })
+                .bind(address);
+    }
+
+    /** The application: replies to the real client and reports flows and drops. */
+    static final class Origin extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final Console console;
+        private final RateLimit dropLines = new RateLimit(20);   // a flood of bad datagrams must not flood the log
+
+        Origin(Console console) {
+            this.console = console;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            // sender() is the real client; replying to it is all an application has to do.
+            String text = packet.content().toString(StandardCharsets.UTF_8);
+            ByteBuf reply = ByteBufUtil.writeUtf8(ctx.alloc(), "client=" + Addresses.format(packet.sender()) + " " + text);
+            ctx.writeAndFlush(new DatagramPacket(reply, packet.sender()));
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof UdpProxyEvent) {
+                UdpProxyEvent e = (UdpProxyEvent) evt;
+                if (e.kind() == UdpProxyEvent.Kind.FLOW_CREATED && e.client() != null) {
+                    console.print(Console.event("flow")
+                            .put("client", Addresses.format(e.client()))
+                            .put("edge", Addresses.format(e.edge())));
+                } else if (e.kind() == UdpProxyEvent.Kind.DROPPED) {
+                    long held = dropLines.tryAcquire();
+                    if (held >= 0) {
+                        var line = Console.event("drop");
+                        if (e.edge() != null) {
+                            line.put("edge", Addresses.format(e.edge()));     // inbound: who sent it
+                        } else {
+                            line.put("client", Addresses.format(e.client())); // outbound: a reply that never left
+                        }
+                        line.put("reason", e.reason().name());
+                        if (e.headerReason() != null) {
+                            line.put("headerReason", e.headerReason().name());
+                        }
+                        if (held > 0) {
+                            line.put("suppressed", held);
+                        }
+                        console.print(line);
+                    }
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // e.g. ICMP port unreachable: a UDP server keeps serving
+        }
+    }
+
+    /** Accepts {@code ppv2-first} for the enum constant {@code ppv2_first}. */
+    static final class ProtocolConverter implements picocli.CommandLine.ITypeConverter<Protocol> {
+        @Override
+        public Protocol convert(String value) {
+            try {
+                return Protocol.valueOf(value.replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected spp, ppv2 or ppv2-first, not '" + value + "'");
+            }
+        }
+    }
+}
