@@ -141,7 +141,8 @@ class SlowClientsTest {
                     + ", served " + served.get());
             assertTrue(stillWaiting > 0, "the good clients were served while slow ones still waited");
             long shortestMs = TimeUnit.NANOSECONDS.toMillis(shortestWait.get());
-            assertTrue(shortestMs >= TIMEOUT.toMillis(), "no slow client closed before the timeout: " + shortestMs);
+            // The timer is armed just before the application sees channelActive: allow that moment.
+            assertTrue(shortestMs >= TIMEOUT.toMillis() - 100, "no slow client closed before the timeout: " + shortestMs);
             waitFor(() -> failures.getOrDefault(Reason.TIMEOUT, new AtomicInteger()).get() == SLOW);
             assertEquals(SLOW, failures.get(Reason.TIMEOUT).get());
             assertEquals(GOOD, served.get());
