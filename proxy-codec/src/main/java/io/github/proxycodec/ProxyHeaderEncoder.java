@@ -77,7 +77,7 @@ public final class ProxyHeaderEncoder extends MessageToByteEncoder<ProxyHeader> 
         if (header.version() == Version.V1) {
             return ProxyHeaderParser.V1_MAX_LENGTH;
         }
-        int len = ProxyHeaderParser.V2_FIXED_LENGTH + addressBlockLength(header.family());
+        int len = ProxyHeaderParser.tlvStart(header.family());
         for (ProxyTlv t : header.tlvs()) {
             len += 3 + t.length();
         }
@@ -103,15 +103,6 @@ public final class ProxyHeaderEncoder extends MessageToByteEncoder<ProxyHeader> 
             return "::ffff:" + a.getHostAddress();
         }
         return NetUtil.toAddressString(a);
-    }
-
-    private static int addressBlockLength(Family family) {
-        switch (family) {
-            case INET: return 12;
-            case INET6: return 36;
-            case UNIX: return 216;
-            default: return 0;
-        }
     }
 
     private static void encodeV2(ProxyHeader h, ByteBuf out) {

@@ -489,19 +489,19 @@ public final class ProxyHeaderParser {
         int famByte = in.getUnsignedByte(r + 13);
         Family family;
         Transport transport;
-        int addrLen;
         switch (famByte) {
-            case 0x00: family = Family.UNSPEC; transport = Transport.UNSPEC; addrLen = 0; break;
-            case 0x11: family = Family.INET; transport = Transport.STREAM; addrLen = 12; break;
-            case 0x12: family = Family.INET; transport = Transport.DGRAM; addrLen = 12; break;
-            case 0x21: family = Family.INET6; transport = Transport.STREAM; addrLen = 36; break;
-            case 0x22: family = Family.INET6; transport = Transport.DGRAM; addrLen = 36; break;
-            case 0x31: family = Family.UNIX; transport = Transport.STREAM; addrLen = 216; break;
-            case 0x32: family = Family.UNIX; transport = Transport.DGRAM; addrLen = 216; break;
+            case 0x00: family = Family.UNSPEC; transport = Transport.UNSPEC; break;
+            case 0x11: family = Family.INET; transport = Transport.STREAM; break;
+            case 0x12: family = Family.INET; transport = Transport.DGRAM; break;
+            case 0x21: family = Family.INET6; transport = Transport.STREAM; break;
+            case 0x22: family = Family.INET6; transport = Transport.DGRAM; break;
+            case 0x31: family = Family.UNIX; transport = Transport.STREAM; break;
+            case 0x32: family = Family.UNIX; transport = Transport.DGRAM; break;
             default:
                 throw new ProxyProtocolException(Reason.V2_UNSUPPORTED_FAMILY,
                         String.format("family/transport byte 0x%02X", famByte));
         }
+        int addrLen = addressBlockLength(family);
         if (command == Command.PROXY) {
             if ((transport == Transport.STREAM && !allowStream) || (transport == Transport.DGRAM && !allowDgram)) {
                 throw new ProxyProtocolException(Reason.TRANSPORT_NOT_ALLOWED, transport + " transport not accepted here");
@@ -567,14 +567,34 @@ public final class ProxyHeaderParser {
         return new ProxyHeader(kind, src4, dst4, ports, srcBytes, dstBytes, raw, total);
     }
 
+    /** The v2 address block of {@code family}: INET 12 bytes, INET6 36, UNIX 216, UNSPEC none. */
+    static int addressBlockLength(Family family) {
+        switch (family) {
+            case INET: return 12;
+            case INET6: return 36;
+            case UNIX: return 216;
+            default: return 0;
+        }
+    }
+
     /** Where the TLVs start in a v2 header of {@code family} (after the fixed part and address block). */
     static int tlvStart(Family family) {
-        switch (family) {
-            case INET: return V2_FIXED_LENGTH + 12;
-            case INET6: return V2_FIXED_LENGTH + 36;
-            case UNIX: return V2_FIXED_LENGTH + 216;
-            default: return V2_FIXED_LENGTH;
+        return V2_FIXED_LENGTH + addressBlockLength(family);
+    }
+
+    /**
+     * Checks a cap on a whole v2 header: 16 (the fixed part) to 65551 (the longest the format
+     * can express). Shared by every configuration that takes one.
+     *
+     * @return {@code maxV2Length}
+     * @throws IllegalArgumentException if it is out of range
+     */
+    public static int checkMaxV2Length(int maxV2Length) {
+        if (maxV2Length < V2_FIXED_LENGTH || maxV2Length > V2_MAX_LENGTH) {
+            throw new IllegalArgumentException("maximum v2 header length must be " + V2_FIXED_LENGTH + ".."
+                    + V2_MAX_LENGTH + ": " + maxV2Length);
         }
+        return maxV2Length;
     }
 
     /** Validates every TLV (bounds, caps, SSL shape, CRC32C) without building them. */
@@ -705,10 +725,7 @@ public final class ProxyHeaderParser {
 
         /** Sets the cap on a whole v2 header, 16..65551 bytes (default 4096). */
         public Builder maxV2Length(int maxV2Length) {
-            if (maxV2Length < V2_FIXED_LENGTH || maxV2Length > V2_MAX_LENGTH) {
-                throw new IllegalArgumentException("maxV2Length must be 16.." + V2_MAX_LENGTH + ": " + maxV2Length);
-            }
-            this.maxV2Length = maxV2Length;
+            this.maxV2Length = checkMaxV2Length(maxV2Length);
             return this;
         }
 

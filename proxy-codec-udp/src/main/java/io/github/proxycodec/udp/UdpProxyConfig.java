@@ -220,12 +220,7 @@ public final class UdpProxyConfig {
 
         /** Sets the cap on a PROXY v2 header, 16..65551 bytes (default 4096). */
         public Builder maxV2HeaderLength(int maxV2HeaderLength) {
-            if (maxV2HeaderLength < ProxyHeaderParser.V2_FIXED_LENGTH
-                    || maxV2HeaderLength > ProxyHeaderParser.V2_MAX_LENGTH) {
-                throw new IllegalArgumentException("maxV2HeaderLength must be 16.."
-                        + ProxyHeaderParser.V2_MAX_LENGTH + ": " + maxV2HeaderLength);
-            }
-            this.maxV2HeaderLength = maxV2HeaderLength;
+            this.maxV2HeaderLength = ProxyHeaderParser.checkMaxV2Length(maxV2HeaderLength);
             return this;
         }
 
