@@ -2,6 +2,8 @@ package io.github.proxycodec;
 
 import io.github.proxycodec.ProxyProtocolException.Reason;
 
+import java.net.InetSocketAddress;
+
 /**
  * Fired by {@link ProxyProtocolHandler} through {@code userEventTriggered} once per connection,
  * when it knows the outcome: a header was accepted, the connection proceeds without one (an
@@ -34,21 +36,21 @@ public final class ProxyProtocolEvent {
     private final Outcome outcome;
     private final ProxyHeader header;
     private final ProxyProtocolException cause;
-    private final java.net.InetSocketAddress clientAddress;
+    private final InetSocketAddress clientAddress;
 
     private ProxyProtocolEvent(Outcome outcome, ProxyHeader header, ProxyProtocolException cause,
-                               java.net.InetSocketAddress clientAddress) {
+                               InetSocketAddress clientAddress) {
         this.outcome = outcome;
         this.header = header;
         this.cause = cause;
         this.clientAddress = clientAddress;
     }
 
-    static ProxyProtocolEvent header(ProxyHeader header, java.net.InetSocketAddress client) {
+    static ProxyProtocolEvent header(ProxyHeader header, InetSocketAddress client) {
         return new ProxyProtocolEvent(Outcome.HEADER, header, null, client);
     }
 
-    static ProxyProtocolEvent noHeader(java.net.InetSocketAddress client) {
+    static ProxyProtocolEvent noHeader(InetSocketAddress client) {
         return new ProxyProtocolEvent(Outcome.NO_HEADER, null, null, client);
     }
 
@@ -75,7 +77,7 @@ public final class ProxyProtocolEvent {
      * Returns the client address the application should use (the header's source, or the
      * connection's peer for LOCAL, UNKNOWN, UNSPEC and no header); {@code null} on failure.
      */
-    public java.net.InetSocketAddress clientAddress() {
+    public InetSocketAddress clientAddress() {
         return clientAddress;
     }
 

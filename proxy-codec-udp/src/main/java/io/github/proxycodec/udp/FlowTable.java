@@ -2,6 +2,8 @@ package io.github.proxycodec.udp;
 
 import io.netty.util.concurrent.Ticker;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -165,8 +167,16 @@ final class FlowTable<V> {
      * depends on a secret the sender cannot see.
      */
     static int seededHash(InetSocketAddress a, long seed) {
-        byte[] b = a.getAddress().getAddress();
+        InetAddress ip = a.getAddress();
         long h = seed;
+        if (ip instanceof Inet4Address) {
+            // Per datagram: skip the byte[] copy getAddress() makes. An IPv4 address's hashCode
+            // is the address itself; were it not, only the spread would suffer, never equality.
+            h = mix(h + (ip.hashCode() & 0xFFFFFFFFL));
+            h = mix(h + ((long) 4 << 16 | a.getPort()));
+            return (int) (h ^ (h >>> 32));
+        }
+        byte[] b = ip.getAddress();
         for (int i = 0; i < b.length; i += 4) {
             int word = ((b[i] & 0xFF) << 24) | ((b[i + 1] & 0xFF) << 16) | ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
             h = mix(h + (word & 0xFFFFFFFFL));
