@@ -34,6 +34,10 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
     private final AtomicLongArray drops = new AtomicLongArray(REASONS.length);
     private final List<UdpProxyEvent> pending = new ArrayList<>(4);
     private boolean firing;
+    private InetSocketAddress lastTrustedEdge;
+    /** Whether a datagram is being handled, and the time read for it. */
+    private boolean inRead;
+    private long readTime;
     private volatile ChannelHandlerContext ctx;
 
     AbstractUdpProxyCodec(UdpProxyConfig config) {
@@ -103,15 +107,26 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
             return;
         }
         DatagramPacket packet = (DatagramPacket) msg;
-        ProxiedDatagram out;
-        try {
-            // Takes ownership of packet: releases it, or hands its content on in 'out'.
-            out = decode(packet);
-        } finally {
-            fireEvents(ctx);
+        boolean outer = !inRead; // a handler may re-enter with another datagram
+        if (outer) {
+            readTime = config.ticker().nanoTime();
+            inRead = true;
         }
-        if (out != null) {
-            ctx.fireChannelRead(out);
+        try {
+            ProxiedDatagram out;
+            try {
+                // Takes ownership of packet: releases it, or hands its content on in 'out'.
+                out = decode(packet);
+            } finally {
+                fireEvents(ctx);
+            }
+            if (out != null) {
+                ctx.fireChannelRead(out);
+            }
+        } finally {
+            if (outer) {
+                inRead = false;
+            }
         }
     }
 
@@ -123,9 +138,35 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
      */
     abstract ProxiedDatagram decode(DatagramPacket packet);
 
-    /** Whether headers from {@code sender} may be believed. */
-    final boolean trusted(InetSocketAddress sender) {
-        return sender != null && config.trustedEdges().contains(sender);
+    /**
+     * Returns {@code sender} if headers from it may be believed, else {@code null}. Datagrams
+     * come from a handful of edges, so the last one found trusted is remembered: it is returned
+     * instead of an equal {@code sender}, so that flows share one instance per edge (fewer
+     * objects to compare, and to miss in the cache, per datagram), and it skips matching the
+     * trusted ranges again (they never change).
+     */
+    final InetSocketAddress trustedEdge(InetSocketAddress sender) {
+        if (sender == null) {
+            return null;
+        }
+        InetSocketAddress last = lastTrustedEdge;
+        if (last != null && last.equals(sender)) {
+            return last;
+        }
+        if (!config.trustedEdges().contains(sender)) {
+            return null;
+        }
+        lastTrustedEdge = sender;
+        return sender;
+    }
+
+    /**
+     * Returns the ticker's time, read once per inbound datagram: while a datagram is being
+     * handled (including a reply its application writes at once), every flow operation sees
+     * the same time. Outside of that, a fresh reading.
+     */
+    final long now() {
+        return inRead ? readTime : config.ticker().nanoTime();
     }
 
     /** Releases {@code packet}, counts the drop and queues its event; returns null for chaining. */

@@ -1,187 +1,337 @@
 package io.github.proxycodec.udp;
 
-import io.netty.util.concurrent.Ticker;
-
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 
 /**
- * A bounded map with least-recently-used eviction and idle expiry: the only place the UDP
- * codecs keep per-client state, so a flood of spoofed clients cannot grow memory past
- * {@code maxEntries}.
+ * A bounded table of flows keyed by socket address, with least-recently-used eviction and idle
+ * expiry: the only place the UDP codecs keep per-client state, so a flood of spoofed clients
+ * cannot grow memory past {@code maxEntries}.
  *
- * <p>Confined to one channel's event loop: no locks. Entries are kept in access order, so the
- * least recently used one is always first; expiry is lazy, checked from the front on every
- * lookup or insert, and costs O(1) amortised (each entry is removed once). Only the counters
- * and the size are safe to read from other threads.
+ * <p>Confined to one channel's event loop: no locks. The table is intrusive: a codec's flow
+ * class extends {@link Node}, which carries the key and the table's links, so each flow is one
+ * object, sitting in a chained hash table and, at the same time, in a doubly linked list in
+ * order of last use (least recently used first). With many live flows every object touched
+ * per datagram is a likely cache miss, which is what this layout keeps down. Expiry is lazy,
+ * checked from the front on every lookup or insert, and costs O(1) amortised (each node is
+ * removed once). Only the counters and the size are safe to read from other threads.
+ *
+ * <p>A lookup allocates nothing, and the node last found or added is remembered, so the reply
+ * that usually follows a request (addressed to the very {@code InetSocketAddress} instance the
+ * codec handed on) is found without hashing. A codec can also hash a client straight from the
+ * bytes of a header ({@link #hash(int, int, int, int, int)}) and walk that bucket itself
+ * ({@link #bucket(int)}), to recognise a known flow without building any address object.
  *
  * <p>Keys are socket addresses that an attacker can choose (spoofed UDP sources travel through
  * the proxy into the header), so they are hashed with a secret per-table seed: addresses whose
  * {@code hashCode()} collide on purpose do not collide here, and lookups stay O(1).
+ *
+ * @param <F> the flow type
  */
-final class FlowTable<V> {
+final class FlowTable<F extends FlowTable.Node<F>> {
 
-    /** Told about each entry removed by eviction or expiry (not by {@link #remove} or replacement). */
-    interface RemovalListener<V> {
-        void removed(InetSocketAddress key, V value, boolean expired);
+    /** Told about each node removed by eviction or expiry (not by {@link #remove} or replacement). */
+    interface RemovalListener<F> {
+        void removed(F node, boolean expired);
     }
 
-    /** An address with its seeded hash. */
-    private static final class Key {
-        final InetSocketAddress address;
-        final int hash;
-
-        Key(InetSocketAddress address, long seed) {
-            this.address = address;
-            this.hash = seededHash(address, seed);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key && ((Key) o).address.equals(address);
-        }
-    }
-
-    private static final class Slot<V> {
-        V value;
+    /**
+     * What a flow needs to live in a table: its key and the table's links. A node is in at most
+     * one table, once.
+     */
+    abstract static class Node<F extends Node<F>> {
+        final InetSocketAddress key;
+        /** This table's hash of the key, set when the node is added. */
+        int hash;
         long lastSeen;
+        /** The next node in the same bucket. */
+        F next;
+        /** Neighbours in the use order: toward the least and the most recently used. */
+        F older;
+        F newer;
 
-        Slot(V value, long lastSeen) {
-            this.value = value;
-            this.lastSeen = lastSeen;
+        Node(InetSocketAddress key) {
+            if (key.isUnresolved()) {
+                throw new IllegalArgumentException("unresolved address: " + key);
+            }
+            this.key = key;
         }
     }
 
-    private final LinkedHashMap<Key, Slot<V>> map = new LinkedHashMap<>(16, 0.75f, true);
+    private static final int INITIAL_BUCKETS = 16;
+    private static final int MAX_BUCKETS = 1 << 30;
+    /** IPv4 addresses are hashed in their IPv4-mapped IPv6 form, as SPP carries them. */
+    private static final int V4_MAPPED_WORD = 0x0000FFFF;
+
+    private F[] buckets = newBuckets(INITIAL_BUCKETS);
+    /** Least and most recently used. */
+    private F eldest;
+    private F youngest;
+    /** The node last found or added, or null; never a removed one. */
+    private F recent;
+    private int count;
+
     private final int maxEntries;
     private final long idleNanos;
-    private final Ticker ticker;
-    private final RemovalListener<V> listener;
-    private final long seed = ThreadLocalRandom.current().nextLong();
+    private final LongSupplier clock;
+    private final RemovalListener<F> listener;
+    private final long seed;
 
     // Written only by the event loop; volatile so metrics threads see recent values.
     private volatile long evictions;
     private volatile long expirations;
     private volatile int size;
 
-    FlowTable(int maxEntries, long idleNanos, Ticker ticker, RemovalListener<V> listener) {
+    /**
+     * @param clock nanoseconds, e.g. {@code ticker::nanoTime}; a codec passes its own, which
+     *              reads its ticker once per datagram
+     */
+    FlowTable(int maxEntries, long idleNanos, LongSupplier clock, RemovalListener<F> listener) {
+        this(maxEntries, idleNanos, clock, listener, ThreadLocalRandom.current().nextLong());
+    }
+
+    FlowTable(int maxEntries, long idleNanos, LongSupplier clock, RemovalListener<F> listener, long seed) {
         if (maxEntries < 1 || idleNanos <= 0) {
             throw new IllegalArgumentException("maxEntries " + maxEntries + ", idleNanos " + idleNanos);
         }
         this.maxEntries = maxEntries;
         this.idleNanos = idleNanos;
-        this.ticker = ticker;
+        this.clock = clock;
         this.listener = listener;
+        this.seed = seed;
     }
 
-    /** Returns the live value for {@code key} and marks it used now, or {@code null}. */
-    V get(InetSocketAddress key) {
-        long now = ticker.nanoTime();
-        expireIdle(now);
-        if (key.isUnresolved()) {
-            return null; // only ever filled from datagrams, which carry IP addresses
+    @SuppressWarnings("unchecked")
+    private static <F> F[] newBuckets(int n) {
+        return (F[]) new Node<?>[n];
+    }
+
+    /** Returns the live node for {@code key}, marked used now, or {@code null}. */
+    F get(InetSocketAddress key) {
+        long now = now();
+        F n = find(key);
+        if (n != null) {
+            use(n, now);
         }
-        Slot<V> s = map.get(new Key(key, seed));
-        if (s == null) {
-            return null;
-        }
-        s.lastSeen = now;
-        return s.value;
+        return n;
     }
 
     /**
-     * Maps {@code key} to {@code value}, marks it used now, and evicts the least recently used
-     * entry if the table is over its bound.
+     * Adds {@code node}, marked used now, in place of any node with an equal key; evicts the
+     * least recently used node if the table is over its bound.
      *
-     * @return the previous live value, or {@code null} if the key was absent
+     * @return the node replaced, or {@code null}
      */
-    V put(InetSocketAddress key, V value) {
-        long now = ticker.nanoTime();
-        expireIdle(now);
-        Key k = new Key(key, seed);
-        Slot<V> s = map.get(k);
-        if (s != null) {
-            V old = s.value;
-            s.value = value;
-            s.lastSeen = now;
-            return old;
+    F put(F node) {
+        long now = now();
+        F old = find(node.key);
+        if (old != null) {
+            unlink(old);
         }
-        map.put(k, new Slot<>(value, now));
-        if (map.size() > maxEntries) {
-            Iterator<Map.Entry<Key, Slot<V>>> it = map.entrySet().iterator();
-            Map.Entry<Key, Slot<V>> eldest = it.next();
-            it.remove();
+        int h = seededHash(node.key, seed);
+        node.hash = h;
+        node.lastSeen = now;
+        int i = h & (buckets.length - 1);
+        node.next = buckets[i];
+        buckets[i] = node;
+        linkYoungest(node);
+        recent = node;
+        count++;
+        if (count > maxEntries) {
+            F victim = eldest;
+            unlink(victim);
             evictions++;
-            listener.removed(eldest.getKey().address, eldest.getValue().value, false);
+            listener.removed(victim, false);
+        } else if (count > buckets.length - (buckets.length >>> 2) && buckets.length < MAX_BUCKETS) {
+            resize();
         }
-        size = map.size();
-        return null;
+        size = count;
+        return old;
     }
 
-    /** Removes {@code key}; returns its value or {@code null}. */
-    V remove(InetSocketAddress key) {
-        if (key.isUnresolved()) {
-            return null;
+    /** Removes the node for {@code key}; returns it or {@code null}. */
+    F remove(InetSocketAddress key) {
+        F n = find(key);
+        if (n != null) {
+            unlink(n);
+            size = count;
         }
-        Slot<V> s = map.remove(new Key(key, seed));
-        size = map.size();
-        return s == null ? null : s.value;
+        return n;
     }
 
-    /** Removes every entry idle for at least the idle timeout. */
+    /** Reads the clock and removes every node idle for at least the idle timeout; returns the time read. */
+    long now() {
+        long now = clock.getAsLong();
+        expireIdle(now);
+        return now;
+    }
+
+    /** Removes every node idle for at least the idle timeout. */
     void expireIdle(long now) {
-        if (map.isEmpty()) {
-            return;
+        F n = eldest;
+        if (n == null || now - n.lastSeen < idleNanos) {
+            return; // use order: if the eldest is still live, so is everything else
         }
-        Iterator<Map.Entry<Key, Slot<V>>> it = map.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<Key, Slot<V>> e = it.next();
-            if (now - e.getValue().lastSeen < idleNanos) {
-                break; // access order: everything after this was used more recently
-            }
-            it.remove();
+        do {
+            unlink(n);
             expirations++;
-            listener.removed(e.getKey().address, e.getValue().value, true);
-        }
-        size = map.size();
+            listener.removed(n, true);
+            n = eldest;
+        } while (n != null && now - n.lastSeen >= idleNanos);
+        size = count;
     }
 
-    /** Removes every entry without counting or reporting. */
+    /** Removes every node without counting or reporting. */
     void clear() {
-        map.clear();
+        buckets = newBuckets(INITIAL_BUCKETS);
+        eldest = null;
+        youngest = null;
+        recent = null;
+        count = 0;
         size = 0;
     }
 
     /**
-     * Hashes the address bytes and port through a seeded mix, so that which addresses collide
-     * depends on a secret the sender cannot see.
+     * Returns this table's hash of a client given as the four big-endian words of its IPv6 (or
+     * IPv4-mapped) address and its port: the same value an {@code InetSocketAddress} key of that
+     * client hashes to.
+     */
+    int hash(int w0, int w1, int w2, int w3, int port) {
+        return hash(seed, w0, w1, w2, w3, port);
+    }
+
+    /**
+     * Returns the first node of the bucket {@code hash} falls in: follow {@link Node#next},
+     * compare {@link Node#hash}, and {@link #use} the node found. Call {@link #now()} first, so
+     * that no expired node is found.
+     */
+    F bucket(int hash) {
+        return buckets[hash & (buckets.length - 1)];
+    }
+
+    /** Marks {@code node}, which must be in this table, used at {@code now} (from {@link #now()}). */
+    void use(F node, long now) {
+        node.lastSeen = now;
+        recent = node;
+        if (node != youngest) {
+            // Move to the young end.
+            F o = node.older;
+            F n = node.newer; // not null: node is not the youngest
+            if (o == null) {
+                eldest = n;
+            } else {
+                o.newer = n;
+            }
+            n.older = o;
+            node.older = youngest;
+            node.newer = null;
+            youngest.newer = node;
+            youngest = node;
+        }
+    }
+
+    private F find(InetSocketAddress key) {
+        F r = recent;
+        if (r != null && r.key == key) {
+            return r;
+        }
+        if (key.isUnresolved()) {
+            return null; // only ever filled from datagrams, which carry IP addresses
+        }
+        int h = seededHash(key, seed);
+        for (F n = buckets[h & (buckets.length - 1)]; n != null; n = n.next) {
+            if (n.hash == h && n.key.equals(key)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private void linkYoungest(F node) {
+        node.older = youngest;
+        node.newer = null;
+        if (youngest == null) {
+            eldest = node;
+        } else {
+            youngest.newer = node;
+        }
+        youngest = node;
+    }
+
+    /** Takes {@code node} out of its bucket and the use order. */
+    private void unlink(F node) {
+        int i = node.hash & (buckets.length - 1);
+        F p = buckets[i];
+        if (p == node) {
+            buckets[i] = node.next;
+        } else {
+            while (p.next != node) {
+                p = p.next;
+            }
+            p.next = node.next;
+        }
+        node.next = null;
+        if (node.older == null) {
+            eldest = node.newer;
+        } else {
+            node.older.newer = node.newer;
+        }
+        if (node.newer == null) {
+            youngest = node.older;
+        } else {
+            node.newer.older = node.older;
+        }
+        node.older = null;
+        node.newer = null;
+        if (recent == node) {
+            recent = null;
+        }
+        count--;
+    }
+
+    private void resize() {
+        F[] old = buckets;
+        F[] grown = newBuckets(old.length << 1);
+        int mask = grown.length - 1;
+        for (F head : old) {
+            F n = head;
+            while (n != null) {
+                F next = n.next;
+                int i = n.hash & mask;
+                n.next = grown[i];
+                grown[i] = n;
+                n = next;
+            }
+        }
+        buckets = grown;
+    }
+
+    /**
+     * Hashes the address and port through a seeded mix, so that which addresses collide
+     * depends on a secret the sender cannot see. IPv4 addresses hash as their IPv4-mapped form.
      */
     static int seededHash(InetSocketAddress a, long seed) {
         InetAddress ip = a.getAddress();
-        long h = seed;
         if (ip instanceof Inet4Address) {
             // Per datagram: skip the byte[] copy getAddress() makes. An IPv4 address's hashCode
             // is the address itself; were it not, only the spread would suffer, never equality.
-            h = mix(h + (ip.hashCode() & 0xFFFFFFFFL));
-            h = mix(h + ((long) 4 << 16 | a.getPort()));
-            return (int) (h ^ (h >>> 32));
+            return hash(seed, 0, 0, V4_MAPPED_WORD, ip.hashCode(), a.getPort());
         }
         byte[] b = ip.getAddress();
-        for (int i = 0; i < b.length; i += 4) {
-            int word = ((b[i] & 0xFF) << 24) | ((b[i + 1] & 0xFF) << 16) | ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
-            h = mix(h + (word & 0xFFFFFFFFL));
-        }
-        h = mix(h + ((long) b.length << 16 | a.getPort()));
+        return hash(seed, word(b, 0), word(b, 4), word(b, 8), word(b, 12), a.getPort());
+    }
+
+    private static int word(byte[] b, int i) {
+        return ((b[i] & 0xFF) << 24) | ((b[i + 1] & 0xFF) << 16) | ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
+    }
+
+    private static int hash(long seed, int w0, int w1, int w2, int w3, int port) {
+        long h = mix(seed + ((long) w0 << 32 | (w1 & 0xFFFFFFFFL)));
+        h = mix(h + ((long) w2 << 32 | (w3 & 0xFFFFFFFFL)));
+        h = mix(h + port);
         return (int) (h ^ (h >>> 32));
     }
 

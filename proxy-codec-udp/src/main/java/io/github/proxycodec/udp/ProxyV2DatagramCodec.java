@@ -71,11 +71,12 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         FIRST_DATAGRAM
     }
 
-    /** FIRST_DATAGRAM state of one edge address and port: the header that opened it. */
-    private static final class Flow {
+    /** FIRST_DATAGRAM state of one edge address and port (the key): the header that opened it. */
+    private static final class Flow extends FlowTable.Node<Flow> {
         final ProxyHeader header;
 
-        Flow(ProxyHeader header) {
+        Flow(InetSocketAddress edge, ProxyHeader header) {
+            super(edge);
             this.header = header;
         }
 
@@ -85,10 +86,20 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         }
     }
 
+    /** A real client (the key) and the proxy address its datagrams came from. */
+    private static final class Route extends FlowTable.Node<Route> {
+        final InetSocketAddress edge;
+
+        Route(InetSocketAddress client, InetSocketAddress edge) {
+            super(client);
+            this.edge = edge;
+        }
+    }
+
     private final Mode mode;
     private final ProxyHeaderParser parser;
     /** Real client to the proxy address its datagrams came from: reply routing, both modes. */
-    private final FlowTable<InetSocketAddress> replyRoutes;
+    private final FlowTable<Route> replyRoutes;
     /** FIRST_DATAGRAM only: edge address and port to the header that opened the flow. */
     private final FlowTable<Flow> edgeFlows;
 
@@ -104,16 +115,16 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         this.parser = config.parser();
         if (mode == Mode.PER_DATAGRAM) {
             this.replyRoutes = new FlowTable<>(config.maxFlows(), config.perDatagramIdleTimeout().toNanos(),
-                    config.ticker(), (client, edge, expired) -> flowRemoved(client, edge, expired));
+                    this::now, (route, expired) -> flowRemoved(route.key, route.edge, expired));
             this.edgeFlows = null;
         } else {
             long idle = config.firstDatagramIdleTimeout().toNanos();
             // The edge table is the flow; the reply routes are its reverse index, checked against
             // it on every use, so their removals need no event of their own. A route left stale by
             // a replaced flow is never refreshed again, so it is among the first to be evicted.
-            this.edgeFlows = new FlowTable<>(config.maxFlows(), idle, config.ticker(),
-                    (edge, flow, expired) -> flowRemoved(flow.client(), edge, expired));
-            this.replyRoutes = new FlowTable<>(config.maxFlows(), idle, config.ticker(), (client, edge, expired) -> { });
+            this.edgeFlows = new FlowTable<>(config.maxFlows(), idle, this::now,
+                    (flow, expired) -> flowRemoved(flow.client(), flow.key, expired));
+            this.replyRoutes = new FlowTable<>(config.maxFlows(), idle, this::now, (route, expired) -> { });
         }
     }
 
@@ -126,8 +137,8 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
 
     @Override
     ProxiedDatagram decode(DatagramPacket packet) {
-        InetSocketAddress edge = packet.sender();
-        if (!trusted(edge)) {
+        InetSocketAddress edge = trustedEdge(packet.sender());
+        if (edge == null) {
             return drop(packet, UdpDropReason.UNTRUSTED_SENDER, null);
         }
         ByteBuf content = packet.content();
@@ -155,9 +166,9 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         InetSocketAddress client = header.sourceAddress(); // null for LOCAL
         if (mode == Mode.FIRST_DATAGRAM) {
             // A new header always replaces the flow of this edge port.
-            Flow old = edgeFlows.put(edge, new Flow(header));
+            Flow old = edgeFlows.put(new Flow(edge, header));
             if (client != null) {
-                replyRoutes.put(client, edge);
+                refreshRoute(client, edge);
             }
             if (old == null || !Objects.equals(old.client(), client)) {
                 flowCreated(client, edge);
@@ -166,11 +177,8 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
                 packet.release(); // header only: state updated, nothing to pass on
                 return null;
             }
-        } else if (client != null) {
-            InetSocketAddress old = replyRoutes.put(client, edge);
-            if (!edge.equals(old)) {
-                flowCreated(client, edge);
-            }
+        } else if (client != null && refreshRoute(client, edge)) {
+            flowCreated(client, edge);
         }
         if (client == null) {
             // LOCAL: the proxy's own datagram, e.g. a health check; its real addresses stand.
@@ -188,8 +196,18 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         if (client == null) {
             return pass(packet, 0, null, edge, null, flow.header);
         }
-        replyRoutes.put(client, edge); // keep the reverse index as fresh as the flow
+        refreshRoute(client, edge); // keep the reverse index as fresh as the flow
         return pass(packet, 0, flow.header.destinationAddress(), client, null, flow.header);
+    }
+
+    /** Marks the route of {@code client} used, or (re)creates it; returns whether it is new or changed. */
+    private boolean refreshRoute(InetSocketAddress client, InetSocketAddress edge) {
+        Route route = replyRoutes.get(client);
+        if (route != null && route.edge.equals(edge)) {
+            return false;
+        }
+        replyRoutes.put(new Route(client, edge));
+        return true;
     }
 
     /** An invalid header ends the edge port's flow: later datagrams cannot be attributed. */
@@ -258,10 +276,11 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
 
     /** Returns the proxy address replies to {@code client} go to, or null if unknown. */
     private InetSocketAddress route(InetSocketAddress client) {
-        InetSocketAddress edge = replyRoutes.get(client);
-        if (edge == null || mode == Mode.PER_DATAGRAM) {
-            return edge;
+        Route route = replyRoutes.get(client);
+        if (route == null || mode == Mode.PER_DATAGRAM) {
+            return route == null ? null : route.edge;
         }
+        InetSocketAddress edge = route.edge;
         // FIRST_DATAGRAM: the edge port may since have been given to another client.
         Flow flow = edgeFlows.get(edge);
         if (flow == null || !client.equals(flow.client())) {
@@ -304,7 +323,7 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
 
     @Override
     void expireIdle() {
-        long now = config.ticker().nanoTime();
+        long now = now();
         replyRoutes.expireIdle(now);
         if (edgeFlows != null) {
             edgeFlows.expireIdle(now);

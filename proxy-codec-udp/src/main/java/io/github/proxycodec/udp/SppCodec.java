@@ -52,14 +52,48 @@ import java.net.InetSocketAddress;
  */
 public final class SppCodec extends AbstractUdpProxyCodec {
 
-    /** Where a client's replies go, and the header they carry. */
-    private static final class Flow {
+    /**
+     * A client's flow: where its replies go, and the header they carry. The header's 38 bytes
+     * are kept here too, as big-endian words: a known flow is recognised, and its replies
+     * framed, from this one object (also its table node), without touching the header's array
+     * or addresses (with many live flows, each object touched per datagram is a likely cache
+     * miss). The client address is the node's key.
+     */
+    private static final class Flow extends FlowTable.Node<Flow> {
         final InetSocketAddress edge;
         final SppHeader header;
+        final InetSocketAddress proxy;
+        private final long bytes0;
+        private final long bytes8;
+        private final long bytes16;
+        private final long bytes24;
+        private final int bytes32;
+        private final short bytes36;
 
         Flow(InetSocketAddress edge, SppHeader header) {
+            super(header.client());
             this.edge = edge;
             this.header = header;
+            this.proxy = header.proxy();
+            this.bytes0 = header.bytesAt(0, 8);
+            this.bytes8 = header.bytesAt(8, 8);
+            this.bytes16 = header.bytesAt(16, 8);
+            this.bytes24 = header.bytesAt(24, 8);
+            this.bytes32 = (int) header.bytesAt(32, 4);
+            this.bytes36 = (short) header.bytesAt(36, 2);
+        }
+
+        /** Whether the 38 bytes at {@code at} (readable: the caller checked) are this flow's header. */
+        boolean matches(ByteBuf in, int at) {
+            return in.getLong(at) == bytes0 && in.getLong(at + 8) == bytes8 && in.getLong(at + 16) == bytes16
+                    && in.getLong(at + 24) == bytes24 && in.getInt(at + 32) == bytes32
+                    && in.getShort(at + 36) == bytes36;
+        }
+
+        /** Writes the header's 38 bytes, unchanged. */
+        void writeHeader(ByteBuf out) {
+            out.writeLong(bytes0).writeLong(bytes8).writeLong(bytes16).writeLong(bytes24)
+                    .writeInt(bytes32).writeShort(bytes36);
         }
     }
 
@@ -73,42 +107,57 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     /** Creates a codec for one channel. */
     public SppCodec(UdpProxyConfig config) {
         super(config);
-        this.flows = new FlowTable<>(config.maxFlows(), config.sppIdleTimeout().toNanos(), config.ticker(),
-                (client, flow, expired) -> flowRemoved(client, flow.edge, expired));
+        this.flows = new FlowTable<>(config.maxFlows(), config.sppIdleTimeout().toNanos(), this::now,
+                (flow, expired) -> flowRemoved(flow.key, flow.edge, expired));
     }
 
     @Override
     ProxiedDatagram decode(DatagramPacket packet) {
-        InetSocketAddress edge = packet.sender();
-        if (!trusted(edge)) {
+        InetSocketAddress edge = trustedEdge(packet.sender());
+        if (edge == null) {
             return drop(packet, UdpDropReason.UNTRUSTED_SENDER, null);
+        }
+        ByteBuf content = packet.content();
+        int at = content.readerIndex();
+        if (content.readableBytes() >= SppHeader.LENGTH) {
+            // The usual case: a known client through the same edge with the same 38 bytes. Found
+            // from the bytes themselves, so nothing is decoded or allocated for the header.
+            long now = flows.now();
+            int hash = flows.hash(content.getInt(at + 2), content.getInt(at + 6), content.getInt(at + 10),
+                    content.getInt(at + 14), content.getUnsignedShort(at + 34));
+            for (Flow flow = flows.bucket(hash); flow != null; flow = flow.next) {
+                if (flow.hash == hash && flow.matches(content, at) && (flow.edge == edge || flow.edge.equals(edge))) {
+                    flows.use(flow, now);
+                    return pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, flow.header, null);
+                }
+            }
         }
         SppHeader header;
         try {
-            header = SppHeader.decode(packet.content());
+            header = SppHeader.decode(content);
         } catch (UdpProxyException e) {
             return drop(packet, e.reason(), null);
         }
         if (config.rejectUnspecifiedAddresses() && header.hasUnspecifiedAddress()) {
             return drop(packet, UdpDropReason.UNSPECIFIED_ADDRESS, null);
         }
-        InetSocketAddress client = header.client();
-        Flow known = flows.get(client); // refreshes it: the usual case, nothing else to do
-        if (known == null || !known.edge.equals(edge) || !known.header.equals(header)) {
-            flows.put(client, new Flow(edge, header));
-            flowCreated(client, edge);
-        }
-        return pass(packet, SppHeader.LENGTH, header.proxy(), client, header, null);
+        // A new client, or a known one through another edge or with other header bytes: the
+        // flow is (re)built, so replies carry the header of the client's latest datagram.
+        Flow flow = new Flow(edge, header);
+        flows.put(flow);
+        flowCreated(flow.key, edge);
+        return pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, header, null);
     }
 
     @Override
     void writeReply(ChannelHandlerContext ctx, ProxiedReply reply, ChannelPromise promise) {
-        if (reply.sppHeader() == null) {
+        SppHeader header = reply.sppHeader();
+        if (header == null) {
             refuse(reply, promise, UdpDropReason.NO_FLOW_FOR_REPLY, reply.client(),
                     "reply built from a PROXY v2 datagram has no SPP header for " + reply.client());
             return;
         }
-        frame(ctx, reply, reply.content(), reply.client(), reply.edge(), reply.sppHeader(), null, promise);
+        frame(ctx, reply, reply.content(), reply.client(), reply.edge(), header, null, null, promise);
     }
 
     @Override
@@ -120,7 +169,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             refuse(env, promise, UdpDropReason.NO_FLOW_FOR_REPLY, client, "no SPP flow for " + client);
             return;
         }
-        frame(ctx, env, env.content(), client, flow.edge, flow.header, env.sender(), promise);
+        frame(ctx, env, env.content(), client, flow.edge, null, flow, env.sender(), promise);
     }
 
     @Override
@@ -138,9 +187,11 @@ public final class SppCodec extends AbstractUdpProxyCodec {
      * Writes header + payload to the edge as one buffer. Owns {@code msg}: releases it once its
      * payload is copied behind the header (a datagram is small, and one contiguous buffer is
      * cheaper to build and to send than a composite); the new buffer goes to the transport.
+     * The header comes from {@code flow} if given, else from {@code header}.
      */
     private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
-                       InetSocketAddress edge, SppHeader header, InetSocketAddress sender, ChannelPromise promise) {
+                       InetSocketAddress edge, SppHeader header, Flow flow, InetSocketAddress sender,
+                       ChannelPromise promise) {
         int length = SppHeader.LENGTH + payload.readableBytes();
         if (length > config.maxReplyLength()) {
             refuse(msg, promise, UdpDropReason.REPLY_TOO_LARGE, client,
@@ -149,7 +200,11 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         }
         ByteBuf framed = ctx.alloc().directBuffer(length, length);
         try {
-            header.writeTo(framed);
+            if (flow != null) {
+                flow.writeHeader(framed);
+            } else {
+                header.writeTo(framed);
+            }
             framed.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
         } catch (RuntimeException e) {
             framed.release();
@@ -177,7 +232,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
 
     @Override
     void expireIdle() {
-        flows.expireIdle(config.ticker().nanoTime());
+        flows.expireIdle(now());
     }
 
     @Override

@@ -124,6 +124,15 @@ public final class SppHeader {
         }
     }
 
+    /** Returns {@code n} (at most 8) bytes from {@code at} as a big-endian number. */
+    long bytesAt(int at, int n) {
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            v = v << 8 | (raw[at + i] & 0xFF);
+        }
+        return v;
+    }
+
     private static int port(byte[] raw, int at) {
         return ((raw[at] & 0xFF) << 8) | (raw[at + 1] & 0xFF);
     }

@@ -23,24 +23,44 @@ class FlowTableTest {
     private static final InetSocketAddress C = addr("2001:db8::3", 3);
     private static final InetSocketAddress D = addr("192.0.2.4", 4);
 
+    /** A flow holding a number. */
+    static final class N extends FlowTable.Node<N> {
+        final int value;
+
+        N(InetSocketAddress key, int value) {
+            super(key);
+            this.value = value;
+        }
+    }
+
     private final MockTicker clock = Ticker.newMockTicker();
     private final List<String> removed = new ArrayList<>();
-    private final FlowTable<Integer> table = new FlowTable<>(3, TimeUnit.SECONDS.toNanos(10), clock,
-            (k, v, expired) -> removed.add((expired ? "expired " : "evicted ") + k.getPort() + "=" + v));
+    private final FlowTable<N> table = new FlowTable<>(3, TimeUnit.SECONDS.toNanos(10), clock::nanoTime,
+            (n, expired) -> removed.add((expired ? "expired " : "evicted ") + n.key.getPort() + "=" + n.value));
+
+    private Integer put(InetSocketAddress key, int value) {
+        N old = table.put(new N(key, value));
+        return old == null ? null : old.value;
+    }
+
+    private Integer get(InetSocketAddress key) {
+        N n = table.get(key);
+        return n == null ? null : n.value;
+    }
 
     @Test
     void neverHoldsMoreThanItsBoundAndEvictsTheLeastRecentlyUsed() {
-        table.put(A, 1);
-        table.put(B, 2);
-        table.put(C, 3);
-        assertEquals(1, table.get(A)); // A is now the most recently used
-        table.put(D, 4);
+        put(A, 1);
+        put(B, 2);
+        put(C, 3);
+        assertEquals(1, get(A)); // A is now the most recently used
+        put(D, 4);
         assertEquals(3, table.size());
-        assertNull(table.get(B));
+        assertNull(get(B));
         assertEquals(List.of("evicted 2=2"), removed);
         assertEquals(1, table.evictions());
         for (int i = 0; i < 10_000; i++) {
-            table.put(addr("10.0." + (i >> 8) + "." + (i & 255), 5), i);
+            put(addr("10.0." + (i >> 8) + "." + (i & 255), 5), i);
         }
         assertEquals(3, table.size());
         assertEquals(10_001, table.evictions());
@@ -48,15 +68,15 @@ class FlowTableTest {
 
     @Test
     void entriesExpireAfterTheIdleTimeout() {
-        table.put(A, 1);
+        put(A, 1);
         clock.advance(9, TimeUnit.SECONDS);
-        table.put(B, 2);
-        assertEquals(1, table.get(A)); // used at 9 s: lives until 19 s
+        put(B, 2);
+        assertEquals(1, get(A)); // used at 9 s: lives until 19 s
         clock.advance(9, TimeUnit.SECONDS);
-        assertEquals(1, table.get(A));
+        assertEquals(1, get(A));
         clock.advance(10, TimeUnit.SECONDS);
-        assertNull(table.get(A));
-        assertNull(table.get(B));
+        assertNull(get(A));
+        assertNull(get(B));
         assertEquals(0, table.size());
         assertEquals(2, table.expirations());
         assertEquals(0, table.evictions());
@@ -65,18 +85,18 @@ class FlowTableTest {
 
     @Test
     void putReplacesTheValueAndRefreshes() {
-        table.put(A, 1);
+        put(A, 1);
         clock.advance(8, TimeUnit.SECONDS);
-        assertEquals(1, table.put(A, 2));
+        assertEquals(1, put(A, 2));
         clock.advance(8, TimeUnit.SECONDS);
-        assertEquals(2, table.get(A));
+        assertEquals(2, get(A));
         assertEquals(1, table.size());
     }
 
     @Test
     void removeIsSilent() {
-        table.put(A, 1);
-        assertEquals(1, table.remove(A));
+        put(A, 1);
+        assertEquals(1, table.remove(A).value);
         assertNull(table.remove(A));
         assertEquals(0, table.size());
         assertEquals(List.of(), removed);
@@ -84,7 +104,7 @@ class FlowTableTest {
 
     @Test
     void unresolvedAddressesAreNeverFound() {
-        assertNull(table.get(InetSocketAddress.createUnresolved("example.com", 1)));
+        assertNull(get(InetSocketAddress.createUnresolved("example.com", 1)));
     }
 
     @Test
@@ -101,5 +121,107 @@ class FlowTableTest {
         assertEquals(1, javaHashes.size(), "the attack works on plain hashCode()");
         assertTrue(tableHashes.size() > 990, "seeded hashes spread: " + tableHashes.size());
         assertTrue(FlowTable.seededHash(A, 1) != FlowTable.seededHash(A, 2), "the seed changes the hash");
+    }
+    @Test
+    void hashFromHeaderWordsMatchesTheAddressKey() {
+        long seed = 42;
+        FlowTable<N> t = new FlowTable<>(10, 1, clock::nanoTime, (n, e) -> { }, seed);
+        // 192.0.2.1 as SPP carries it: ::ffff:192.0.2.1
+        assertEquals(FlowTable.seededHash(A, seed), t.hash(0, 0, 0x0000FFFF, 0xC0000201, 1));
+        // 2001:db8::3
+        assertEquals(FlowTable.seededHash(C, seed), t.hash(0x20010DB8, 0, 0, 3, 3));
+        assertTrue(t.hash(0x20010DB8, 0, 0, 3, 4) != t.hash(0x20010DB8, 0, 0, 3, 3), "the port counts");
+    }
+
+    @Test
+    void aNodeIsFoundThroughItsBucket() {
+        table.put(new N(A, 1));
+        long now = table.now();
+        int h = table.hash(0, 0, 0x0000FFFF, 0xC0000201, 1);
+        N found = null;
+        for (N n = table.bucket(h); n != null; n = n.next) {
+            if (n.hash == h && n.key.equals(A)) {
+                found = n;
+            }
+        }
+        assertEquals(1, found.value);
+        table.put(new N(B, 2));
+        table.use(found, now); // A becomes the most recently used: B goes first
+        table.put(new N(C, 3));
+        table.put(new N(D, 4));
+        assertNull(get(B));
+        assertEquals(1, get(A));
+    }
+
+    @Test
+    void theRememberedNodeIsForgottenWhenRemoved() {
+        table.put(new N(A, 1));
+        assertEquals(1, get(A)); // A is now the remembered node
+        table.remove(A);
+        assertNull(get(A), "same key instance, but removed");
+        table.put(new N(A, 2));
+        clock.advance(10, TimeUnit.SECONDS);
+        assertNull(get(A), "expired, though remembered");
+    }
+
+    @Test
+    void behavesLikeAnAccessOrderedMapUnderRandomOperations() {
+        // A reference model (LinkedHashMap in access order) against the table, with evictions,
+        // expiry, removals, replacements, resizes and bucket chains, in a fixed random order.
+        java.util.Random random = new java.util.Random(7);
+        int max = 100;
+        long idle = TimeUnit.SECONDS.toNanos(100);
+        List<InetSocketAddress> keys = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            keys.add(i % 3 == 0 ? addr("2001:db8::" + Integer.toHexString(i + 1), 7) : addr("10.1." + (i >> 8) + "." + (i & 255), i));
+        }
+        java.util.LinkedHashMap<InetSocketAddress, long[]> model = new java.util.LinkedHashMap<>(16, 0.75f, true);
+        List<String> gone = new ArrayList<>();
+        FlowTable<N> t = new FlowTable<>(max, idle, clock::nanoTime,
+                (n, expired) -> gone.add((expired ? "x" : "e") + n.key + "=" + n.value), 99);
+        for (int step = 0; step < 50_000; step++) {
+            clock.advance(random.nextInt(1000), TimeUnit.MILLISECONDS);
+            long now = clock.nanoTime();
+            InetSocketAddress k = keys.get(random.nextInt(keys.size()));
+            int op = random.nextInt(10);
+            List<String> expected = new ArrayList<>();
+            // Model expiry, on lookups and inserts (not removals): from the least recently used while idle.
+            for (var it = model.entrySet().iterator(); op < 9 && it.hasNext(); ) {
+                var e = it.next();
+                if (now - e.getValue()[1] < idle) {
+                    break;
+                }
+                expected.add("x" + e.getKey() + "=" + e.getValue()[0]);
+                it.remove();
+            }
+            gone.clear();
+            if (op < 5) {
+                N n = t.get(k);
+                long[] m = model.get(k);
+                assertEquals(m == null ? null : (int) m[0], n == null ? null : n.value, "get " + k + " at " + step);
+                if (m != null) {
+                    m[1] = now;
+                }
+            } else if (op < 9) {
+                int v = step;
+                N old = t.put(new N(k, v));
+                long[] m = model.remove(k);
+                assertEquals(m == null ? null : (int) m[0], old == null ? null : old.value, "put " + k);
+                model.put(k, new long[] {v, now});
+                if (model.size() > max) {
+                    var eldest = model.entrySet().iterator().next();
+                    expected.add("e" + eldest.getKey() + "=" + eldest.getValue()[0]);
+                    model.remove(eldest.getKey());
+                }
+            } else {
+                N n = t.remove(k);
+                long[] m = model.remove(k);
+                assertEquals(m == null ? null : (int) m[0], n == null ? null : n.value, "remove " + k);
+            }
+            assertEquals(expected, gone, "removals at step " + step);
+            assertEquals(model.size(), t.size(), "size at step " + step);
+        }
+        assertTrue(t.evictions() > 0 && t.expirations() > 0, "both removal paths ran: "
+                + t.evictions() + " evictions, " + t.expirations() + " expirations");
     }
 }
