@@ -232,10 +232,10 @@ public final class LoadTool {
         private static final byte[] PAYLOAD = "ping".getBytes(StandardCharsets.US_ASCII);
 
         static void main(String[] args) throws Exception {
-            double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
+            double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 1;
             int window = args.length > 2 ? Integer.parseInt(args[2]) : 64;
             int clients = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
-            int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+            int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 21;
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
             Class<? extends io.netty.channel.socket.DatagramChannel> cls = epoll
@@ -259,19 +259,33 @@ public final class LoadTool {
                     System.arraycopy(PAYLOAD, 0, framed[i], h.length, PAYLOAD.length);
                 }
                 byte[][] bare = {PAYLOAD};
-                blast(clientGroup, cls, (InetSocketAddress) plain.localAddress(), bare, window, seconds / 3, false);
-                blast(clientGroup, cls, (InetSocketAddress) spp.localAddress(), framed, window, seconds / 3, true);
-                double bestPlain = 0;
-                double bestSpp = 0;
-                for (int r = 0; r < rounds; r++) {
-                    double p = blast(clientGroup, cls, (InetSocketAddress) plain.localAddress(), bare, window, seconds, false);
-                    double q = blast(clientGroup, cls, (InetSocketAddress) spp.localAddress(), framed, window, seconds, true);
-                    System.out.printf("round %d: plain %.0f dgram/s, spp %.0f dgram/s%n", r + 1, p, q);
-                    bestPlain = Math.max(bestPlain, p);
-                    bestSpp = Math.max(bestSpp, q);
+                InetSocketAddress plainAt = (InetSocketAddress) plain.localAddress();
+                InetSocketAddress sppAt = (InetSocketAddress) spp.localAddress();
+                // Warm-up, not reported: long enough for the JIT to settle on both paths.
+                for (int i = 0; i < 3; i++) {
+                    blast(clientGroup, cls, plainAt, bare, window, 1, false);
+                    blast(clientGroup, cls, sppAt, framed, window, 1, true);
                 }
-                System.out.printf("udp transport=%s window=%d clients=%d plain=%.0f/s spp=%.0f/s ratio=%.3f%n",
-                        epoll ? "epoll" : "nio", window, clients, bestPlain, bestSpp, bestSpp / bestPlain);
+                // Short rounds, alternating, so that whatever else the machine is doing weighs
+                // on both sides alike; each SPP round is compared with the mean of the plain
+                // rounds on either side of it, and the median of those ratios is reported.
+                double[] plainRates = new double[rounds + 1];
+                double[] sppRates = new double[rounds];
+                plainRates[0] = blast(clientGroup, cls, plainAt, bare, window, seconds, false);
+                for (int r = 0; r < rounds; r++) {
+                    sppRates[r] = blast(clientGroup, cls, sppAt, framed, window, seconds, true);
+                    plainRates[r + 1] = blast(clientGroup, cls, plainAt, bare, window, seconds, false);
+                }
+                double[] ratios = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    ratios[r] = sppRates[r] / ((plainRates[r] + plainRates[r + 1]) / 2);
+                    System.out.printf("round %d: plain %.0f dgram/s, spp %.0f dgram/s, ratio %.3f%n",
+                            r + 1, plainRates[r], sppRates[r], ratios[r]);
+                }
+                System.out.printf("udp transport=%s window=%d clients=%d rounds=%d of %.1f s: plain median %.0f/s,"
+                                + " spp median %.0f/s, ratio median %.3f (quartiles %.3f-%.3f)%n",
+                        epoll ? "epoll" : "nio", window, clients, rounds, seconds, median(plainRates), median(sppRates),
+                        median(ratios), quantile(ratios, 0.25), quantile(ratios, 0.75));
                 plain.close().sync();
                 spp.close().sync();
             } finally {
@@ -304,6 +318,20 @@ public final class LoadTool {
                             });
                         }
                     }).bind("127.0.0.1", 0).sync().channel();
+        }
+
+        static double median(double[] values) {
+            return quantile(values, 0.5);
+        }
+
+        /** The {@code q} quantile, interpolated between the two nearest ranks. */
+        static double quantile(double[] values, double q) {
+            double[] v = values.clone();
+            java.util.Arrays.sort(v);
+            double pos = q * (v.length - 1);
+            int lo = (int) Math.floor(pos);
+            int hi = Math.min(lo + 1, v.length - 1);
+            return v[lo] + (v[hi] - v[lo]) * (pos - lo);
         }
 
         /** Keeps {@code window} datagrams in flight for {@code seconds}; returns replies per second. */
