@@ -132,7 +132,7 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
 
     /**
      * Decodes one datagram. Owns {@code packet}: either releases it (after {@link #drop}) or
-     * returns a message holding a retained slice of its payload, having released the rest.
+     * returns a message whose content, a slice of its payload, takes over its reference.
      *
      * @return the datagram to pass on, or {@code null} if nothing is passed on
      */
@@ -179,17 +179,17 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
     }
 
     /**
-     * Builds the datagram passed on: a retained slice of the payload after {@code headerLength}
-     * bytes, then releases {@code packet}, so the slice becomes the only owner of the memory.
+     * Builds the datagram passed on: its content is a slice of the payload after
+     * {@code headerLength} bytes, which takes over the reference {@code packet} held (a slice
+     * shares its buffer's reference count: releasing it releases the buffer). So the header
+     * cannot be read through it, and nothing is copied, retained or released here.
      */
     static ProxiedDatagram pass(DatagramPacket packet, int headerLength, InetSocketAddress recipient,
                                 InetSocketAddress sender, SppHeader spp, ProxyHeader proxy) {
         ByteBuf c = packet.content();
-        ByteBuf payload = c.retainedSlice(c.readerIndex() + headerLength, c.readableBytes() - headerLength);
-        InetSocketAddress edge = packet.sender();
+        ByteBuf payload = c.slice(c.readerIndex() + headerLength, c.readableBytes() - headerLength);
         InetSocketAddress to = recipient != null ? recipient : packet.recipient();
-        packet.release();
-        return new ProxiedDatagram(payload, to, sender, edge, spp, proxy);
+        return new ProxiedDatagram(payload, to, sender, packet.sender(), spp, proxy);
     }
 
     // ------------------------------------------------------------------ outbound

@@ -67,8 +67,8 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         private final long bytes8;
         private final long bytes16;
         private final long bytes24;
-        private final int bytes32;
-        private final short bytes36;
+        /** Bytes 30 to 37: overlaps {@code bytes24} by two, so five reads cover all 38. */
+        private final long bytes30;
 
         Flow(InetSocketAddress edge, SppHeader header) {
             super(header.client());
@@ -79,25 +79,27 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             this.bytes8 = header.bytesAt(8, 8);
             this.bytes16 = header.bytesAt(16, 8);
             this.bytes24 = header.bytesAt(24, 8);
-            this.bytes32 = (int) header.bytesAt(32, 4);
-            this.bytes36 = (short) header.bytesAt(36, 2);
+            this.bytes30 = header.bytesAt(30, 8);
         }
 
-        /** Whether the 38 bytes at {@code at} (readable: the caller checked) are this flow's header. */
-        boolean matches(ByteBuf in, int at) {
-            return in.getLong(at) == bytes0 && in.getLong(at + 8) == bytes8 && in.getLong(at + 16) == bytes16
-                    && in.getLong(at + 24) == bytes24 && in.getInt(at + 32) == bytes32
-                    && in.getShort(at + 36) == bytes36;
+        /** Whether the header read as five words (see {@link #bytes30}) is this flow's. */
+        boolean matches(long b0, long b8, long b16, long b24, long b30) {
+            return b0 == bytes0 && b8 == bytes8 && b16 == bytes16 && b24 == bytes24 && b30 == bytes30;
         }
 
         /** Writes the header's 38 bytes, unchanged. */
         void writeHeader(ByteBuf out) {
             out.writeLong(bytes0).writeLong(bytes8).writeLong(bytes16).writeLong(bytes24)
-                    .writeInt(bytes32).writeShort(bytes36);
+                    .writeInt((int) (bytes30 >>> 16)).writeShort((int) bytes30);
         }
     }
 
+    /** Size of the blocks replies are cut from (see {@link #frameBuffer}). */
+    private static final int FRAME_BLOCK = 16 * 1024;
+
     private final FlowTable<Flow> flows;
+    /** The block replies are being cut from, or null. */
+    private ByteBuf frames;
 
     /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
     public SppCodec() {
@@ -123,10 +125,17 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             // The usual case: a known client through the same edge with the same 38 bytes. Found
             // from the bytes themselves, so nothing is decoded or allocated for the header.
             long now = flows.now();
-            int hash = flows.hash(content.getInt(at + 2), content.getInt(at + 6), content.getInt(at + 10),
-                    content.getInt(at + 14), content.getUnsignedShort(at + 34));
+            long b0 = content.getLong(at);
+            long b8 = content.getLong(at + 8);
+            long b16 = content.getLong(at + 16);
+            long b24 = content.getLong(at + 24);
+            long b30 = content.getLong(at + 30);
+            // Client address: bytes 2 to 17; client port: bytes 34 and 35.
+            int hash = flows.hash((int) (b0 >>> 16), (int) (b0 << 16 | b8 >>> 48), (int) (b8 >>> 16),
+                    (int) (b8 << 16 | b16 >>> 48), (int) (b30 >>> 16) & 0xFFFF);
             for (Flow flow = flows.bucket(hash); flow != null; flow = flow.next) {
-                if (flow.hash == hash && flow.matches(content, at) && (flow.edge == edge || flow.edge.equals(edge))) {
+                if (flow.hash == hash && flow.matches(b0, b8, b16, b24, b30)
+                        && (flow.edge == edge || flow.edge.equals(edge))) {
                     flows.use(flow, now);
                     return pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, flow.header, null);
                 }
@@ -198,7 +207,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                     length + " bytes with the SPP header, more than the " + config.maxReplyLength() + " allowed");
             return;
         }
-        ByteBuf framed = ctx.alloc().directBuffer(length, length);
+        ByteBuf framed = frameBuffer(ctx, length);
         try {
             if (flow != null) {
                 flow.writeHeader(framed);
@@ -213,6 +222,39 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             ReferenceCountUtil.release(msg);
         }
         ctx.write(new DatagramPacket(framed, edge, sender), promise);
+    }
+
+    /**
+     * Returns an empty direct buffer of exactly {@code length} bytes for one reply: a slice of
+     * a shared block, so that a reply does not cost an allocation of its own (an allocator
+     * call, and now and then a leak-detector record). Each slice holds a reference to its
+     * block, so a block is freed once this codec has moved on from it and every reply cut
+     * from it has been sent. Replies larger than an eighth of a block get their own buffer.
+     */
+    private ByteBuf frameBuffer(ChannelHandlerContext ctx, int length) {
+        if (length > FRAME_BLOCK / 8) {
+            return ctx.alloc().directBuffer(length, length);
+        }
+        ByteBuf block = frames;
+        if (block == null || block.writableBytes() < length) {
+            if (block != null) {
+                block.release();
+            }
+            frames = block = ctx.alloc().directBuffer(FRAME_BLOCK, FRAME_BLOCK);
+        }
+        int at = block.writerIndex();
+        block.writerIndex(at + length);
+        return block.retainedSlice(at, length).clear();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        ByteBuf block = frames;
+        frames = null;
+        if (block != null) {
+            block.release(); // replies still queued keep it alive until they are sent
+        }
+        super.handlerRemoved(ctx);
     }
 
     @Override

@@ -243,6 +243,33 @@ class SppCodecTest {
     }
 
     @Test
+    void aKnownClientIsRecognisedFromItsHeaderBytes() {
+        open();
+        InetSocketAddress[] clients = {addr("192.0.2.7", 7000), addr("2001:db8::7", 7000), addr("::ffff:0:7", 1)};
+        for (InetSocketAddress client : clients) {
+            ProxiedDatagram first = receive(spp(client, CF, EDGE, "1"));
+            ProxiedDatagram second = receive(spp(client, CF, EDGE, "2"));
+            // Same flow: the very same address objects are handed on, and no new flow is reported.
+            assertSame(first.sender(), second.sender(), "flow of " + client + " found again");
+            assertSame(first.sppHeader(), second.sppHeader());
+            assertEquals(client, second.sender());
+            assertEquals(CF, second.recipient());
+            assertEquals("2", text(second.content()));
+            first.release();
+            second.release();
+        }
+        assertEquals(clients.length, events.of(UdpProxyEvent.Kind.FLOW_CREATED).size());
+        // One byte of the header differs (the proxy port): a new header, so a new flow.
+        InetSocketAddress otherPort = new InetSocketAddress(CF.getAddress(), CF.getPort() + 1);
+        ProxiedDatagram moved = receive(spp(clients[0], otherPort, EDGE, "3"));
+        assertEquals(otherPort, moved.recipient());
+        moved.release();
+        assertEquals(clients.length + 1, events.of(UdpProxyEvent.Kind.FLOW_CREATED).size());
+        ch.writeOutbound(new DatagramPacket(buf("r"), clients[0]));
+        assertEquals("r", sentTo(EDGE, SppHeader.of(clients[0], otherPort)));
+    }
+
+    @Test
     void repliesFollowTheEdgeOfTheClientsLatestDatagram() {
         open();
         InetSocketAddress client = addr("192.0.2.7", 7000);
