@@ -74,6 +74,10 @@ public final class LoadTool {
             Udp.main(args);
             return;
         }
+        if (mode.equals("udp-origins")) {
+            Udp.origins(args);
+            return;
+        }
         int connections = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
@@ -241,13 +245,41 @@ public final class LoadTool {
             Class<? extends io.netty.channel.socket.DatagramChannel> cls = epoll
                     ? io.netty.channel.epoll.EpollDatagramChannel.class
                     : io.netty.channel.socket.nio.NioDatagramChannel.class;
-            EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, io);
+            // Origins and clients on separate cores where possible: the origins in a child JVM
+            // pinned to CPU 0, this JVM (the clients) to CPU 1, so that neither steals the
+            // other's core and the scheduler cannot change the setup from one run to the next.
+            Process child = null;
+            EventLoopGroup serverGroup = null;
+            Channel plain = null;
+            Channel spp = null;
+            InetSocketAddress plainAt;
+            InetSocketAddress sppAt;
+            String taskset = Boolean.getBoolean("loadtool.noPin") || Runtime.getRuntime().availableProcessors() < 2
+                    ? null : onPath("taskset");
+            if (taskset != null) {
+                String java = ProcessHandle.current().info().command().orElse("java");
+                child = new ProcessBuilder(taskset, "-c", "0", java, "-cp", System.getProperty("java.class.path"),
+                        LoadTool.class.getName(), "udp-origins", String.valueOf(clients))
+                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                String[] ports = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine().split(" ");
+                plainAt = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[1]));
+                sppAt = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[2]));
+                int rc = new ProcessBuilder(taskset, "-a", "-p", "-c", "1", String.valueOf(ProcessHandle.current().pid()))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start().waitFor();
+                if (rc != 0) {
+                    throw new IllegalStateException("taskset could not pin the client JVM; run with -Dloadtool.noPin=true");
+                }
+            } else {
+                serverGroup = new MultiThreadIoEventLoopGroup(1, io);
+                plain = udpOrigin(serverGroup, cls, null);
+                spp = udpOrigin(serverGroup, cls, sppConfig(clients));
+                plainAt = (InetSocketAddress) plain.localAddress();
+                sppAt = (InetSocketAddress) spp.localAddress();
+            }
             EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
             try {
-                UdpProxyConfig config = UdpProxyConfig.builder()
-                        .trustedEdges(TrustedProxies.of("127.0.0.0/8")).maxFlows(Math.max(clients, 1024)).build();
-                Channel plain = udpOrigin(serverGroup, cls, null);
-                Channel spp = udpOrigin(serverGroup, cls, config);
                 byte[][] framed = new byte[clients][];
                 for (int i = 0; i < clients; i++) {
                     InetSocketAddress client = new InetSocketAddress(
@@ -258,9 +290,9 @@ public final class LoadTool {
                     System.arraycopy(h, 0, framed[i], 0, h.length);
                     System.arraycopy(PAYLOAD, 0, framed[i], h.length, PAYLOAD.length);
                 }
-                byte[][] bare = {PAYLOAD};
-                InetSocketAddress plainAt = (InetSocketAddress) plain.localAddress();
-                InetSocketAddress sppAt = (InetSocketAddress) spp.localAddress();
+                // The plain origin gets the bare payload, from as many clients' worth of datagrams.
+                byte[][] bare = new byte[clients][];
+                java.util.Arrays.fill(bare, PAYLOAD);
                 // Warm-up, not reported: long enough for the JIT to settle on both paths.
                 for (int i = 0; i < 3; i++) {
                     blast(clientGroup, cls, plainAt, bare, window, 1, false);
@@ -286,12 +318,60 @@ public final class LoadTool {
                                 + " spp median %.0f/s, ratio median %.3f (quartiles %.3f-%.3f)%n",
                         epoll ? "epoll" : "nio", window, clients, rounds, seconds, median(plainRates), median(sppRates),
                         median(ratios), quantile(ratios, 0.25), quantile(ratios, 0.75));
-                plain.close().sync();
-                spp.close().sync();
+                System.out.println(child != null ? "origins pinned to CPU 0 (own JVM), clients to CPU 1"
+                        : "origins and clients in one JVM, not pinned");
             } finally {
                 clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-                serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                if (child != null) {
+                    child.getOutputStream().close(); // the child's signal to stop
+                    if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                        child.destroyForcibly();
+                    }
+                } else {
+                    plain.close().sync();
+                    spp.close().sync();
+                    serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                }
             }
+        }
+
+        /** The child JVM's side: both origins, their ports on stdout, until stdin closes. */
+        static void origins(String[] args) throws Exception {
+            int clients = Integer.parseInt(args[1]);
+            boolean epoll = Epoll.isAvailable();
+            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            Class<? extends io.netty.channel.socket.DatagramChannel> cls = epoll
+                    ? io.netty.channel.epoll.EpollDatagramChannel.class
+                    : io.netty.channel.socket.nio.NioDatagramChannel.class;
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
+            try {
+                Channel plain = udpOrigin(group, cls, null);
+                Channel spp = udpOrigin(group, cls, sppConfig(clients));
+                System.out.println("ports " + ((InetSocketAddress) plain.localAddress()).getPort()
+                        + " " + ((InetSocketAddress) spp.localAddress()).getPort());
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // runs until the parent closes our stdin (or exits)
+                }
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
+        }
+
+        private static UdpProxyConfig sppConfig(int clients) {
+            return UdpProxyConfig.builder()
+                    .trustedEdges(TrustedProxies.of("127.0.0.0/8")).maxFlows(Math.max(clients, 1024)).build();
+        }
+
+        /** Returns the path of {@code command} if it is an executable on PATH, else null. */
+        private static String onPath(String command) {
+            for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+                java.io.File f = new java.io.File(dir, command);
+                if (f.canExecute()) {
+                    return f.getPath();
+                }
+            }
+            return null;
         }
 
         private static Channel udpOrigin(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
@@ -336,12 +416,28 @@ public final class LoadTool {
 
         /** Keeps {@code window} datagrams in flight for {@code seconds}; returns replies per second. */
         private static double blast(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
-                                    InetSocketAddress target, byte[][] datagrams, int window, double seconds,
+                                    InetSocketAddress target, byte[][] bytes, int window, double seconds,
                                     boolean checkEcho) throws InterruptedException {
             AtomicLong replies = new AtomicLong();
             AtomicLong bad = new AtomicLong();
             int[] next = {0};
-            Channel ch = new Bootstrap().group(group).channel(cls)
+            // The client side is kept cheap, so that the origin is what limits the rate, and the
+            // same for both origins: the datagrams (one per client) are laid out one after the
+            // other in one direct buffer and sent as slices of it, without a copy; with epoll,
+            // replies are read many at a time (recvmmsg).
+            ByteBuf block = Unpooled.directBuffer(java.util.Arrays.stream(bytes).mapToInt(b -> b.length).sum());
+            int[] datagrams = new int[bytes.length + 1]; // where each starts, and the end
+            for (int i = 0; i < bytes.length; i++) {
+                datagrams[i] = block.writerIndex();
+                block.writeBytes(bytes[i]);
+            }
+            datagrams[bytes.length] = block.writerIndex();
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(cls);
+            if (cls == io.netty.channel.epoll.EpollDatagramChannel.class) {
+                bootstrap.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 256)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(256 * 32));
+            }
+            Channel ch = bootstrap
                     .handler(new ChannelInboundHandlerAdapter() {
                         @Override
                         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -353,7 +449,7 @@ public final class LoadTool {
                             }
                             p.release();
                             replies.incrementAndGet();
-                            send(ctx.channel(), target, datagrams, next);
+                            send(ctx.channel(), target, block, datagrams, next);
                         }
 
                         @Override
@@ -367,7 +463,7 @@ public final class LoadTool {
                 long r = replies.get();
                 if (r == lastSeen[0]) {
                     for (int i = 0; i < window; i++) {
-                        send(ch, target, datagrams, next);
+                        send(ch, target, block, datagrams, next);
                     }
                     ch.flush();
                 }
@@ -376,7 +472,7 @@ public final class LoadTool {
             long t0 = System.nanoTime();
             ch.eventLoop().execute(() -> {
                 for (int i = 0; i < window; i++) {
-                    send(ch, target, datagrams, next);
+                    send(ch, target, block, datagrams, next);
                 }
                 ch.flush();
             });
@@ -385,15 +481,17 @@ public final class LoadTool {
             double secs = (System.nanoTime() - t0) / 1e9;
             refill.cancel(false);
             ch.close().sync();
+            block.release();
             if (bad.get() > 0) {
                 throw new IllegalStateException(bad.get() + " replies without their SPP header");
             }
             return got / secs;
         }
 
-        private static void send(Channel ch, InetSocketAddress target, byte[][] datagrams, int[] next) {
-            byte[] d = datagrams[next[0]++ % datagrams.length];
-            ch.write(new io.netty.channel.socket.DatagramPacket(Unpooled.wrappedBuffer(d), target));
+        private static void send(Channel ch, InetSocketAddress target, ByteBuf block, int[] starts, int[] next) {
+            int i = next[0]++ % (starts.length - 1);
+            ch.write(new io.netty.channel.socket.DatagramPacket(
+                    block.retainedSlice(starts[i], starts[i + 1] - starts[i]), target));
         }
     }
 }
