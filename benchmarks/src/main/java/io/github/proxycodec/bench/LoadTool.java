@@ -54,11 +54,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>UDP: datagrams per second through an origin with {@link SppCodec} (an edge stand-in
  * prepends SPP headers for many distinct clients and checks the echoed header on every reply)
  * against a plain UDP echo origin fed the bare payloads, with the same window of datagrams in
- * flight.
+ * flight. The origins run in a child JVM pinned to CPU 0 and the clients in this one, pinned to
+ * CPU 1, when {@code taskset} is on the PATH ({@code -Dloadtool.noPin=true}: one JVM, unpinned).
+ * Short rounds alternate between the origins; each SPP round is compared with the plain rounds
+ * on either side, and the median ratio is reported.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool tcp [connections] [concurrency] [rounds]
- * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool udp [seconds] [window] [clients] [rounds]
+ * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool udp [seconds per round] [window] [clients] [rounds]
  * </pre>
  */
 public final class LoadTool {
@@ -83,7 +86,7 @@ public final class LoadTool {
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         if (!mode.equals("tcp")) {
             System.err.println("usage: LoadTool tcp [connections] [concurrency] [rounds]"
-                    + " | udp [seconds] [window] [clients] [rounds]");
+                    + " | udp [seconds per round] [window] [clients] [rounds]");
             System.exit(2);
         }
         boolean epoll = Epoll.isAvailable();
@@ -261,8 +264,14 @@ public final class LoadTool {
                 child = new ProcessBuilder(taskset, "-c", "0", java, "-cp", System.getProperty("java.class.path"),
                         LoadTool.class.getName(), "udp-origins", String.valueOf(clients))
                         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                String[] ports = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
-                        StandardCharsets.US_ASCII)).readLine().split(" ");
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine();
+                if (line == null || !line.startsWith("ports ")) {
+                    child.destroyForcibly();
+                    throw new IllegalStateException("the origins' JVM did not start (" + line
+                            + "); run with -Dloadtool.noPin=true to keep everything in one JVM");
+                }
+                String[] ports = line.split(" ");
                 plainAt = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[1]));
                 sppAt = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[2]));
                 int rc = new ProcessBuilder(taskset, "-a", "-p", "-c", "1", String.valueOf(ProcessHandle.current().pid()))
