@@ -32,7 +32,9 @@ import java.net.InetSocketAddress;
  * ({@code NO_FLOW_FOR_REPLY}) or when header plus payload exceed
  * {@link UdpProxyConfig#maxReplyLength()} ({@code REPLY_TOO_LARGE}): nothing leaves unframed.
  * A bare {@code ByteBuf} (which a connected channel would send without an address) is refused
- * in the same way.
+ * in the same way. The reply's payload is copied behind the header into one direct buffer, cut
+ * from a 16 KiB block the codec keeps (freed once the handler is removed and the last reply cut
+ * from it is sent); the message written is released at once.
  *
  * <p><b>Flows</b> map a client address to its edge and header; they are bounded by
  * {@link UdpProxyConfig#maxFlows()} (least recently used first out) and expire after
