@@ -48,19 +48,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * End-to-end load on loopback, the same client load against two origins in one run: one with
  * {@link ProxyProtocolHandler} (clients send a PROXY v2 header first) and the same origin
  * without it (clients send no header). Each connection sends one request line and waits for
- * the one-line answer, then closes. Rounds alternate between the two origins; the best round
- * of each is reported, with the ratio.
+ * the one-line answer, then closes. Rounds alternate between the two origins; each round with
+ * the handler is compared with the plain rounds on either side, and the median ratio is
+ * reported.
  *
  * <p>UDP: datagrams per second through an origin with {@link SppCodec} (an edge stand-in
  * prepends SPP headers for many distinct clients and checks the echoed header on every reply)
  * against a plain UDP echo origin fed the bare payloads, with the same window of datagrams in
- * flight. The origins run in a child JVM pinned to CPU 0 and the clients in this one, pinned to
- * CPU 1, when {@code taskset} is on the PATH ({@code -Dloadtool.noPin=true}: one JVM, unpinned).
- * Short rounds alternate between the origins; each SPP round is compared with the plain rounds
- * on either side, and the median ratio is reported.
+ * flight, in rounds as for TCP.
+ *
+ * <p>Both: the origins run in a child JVM pinned to CPU 0 and the clients in this one, pinned
+ * to CPU 1, when {@code taskset} is on the PATH ({@code -Dloadtool.noPin=true}: one JVM,
+ * unpinned).
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool tcp [connections] [concurrency] [rounds]
+ * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool tcp [connections per round] [concurrency] [rounds]
  * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool udp [seconds per round] [window] [clients] [rounds]
  * </pre>
  */
@@ -81,11 +83,15 @@ public final class LoadTool {
             Udp.origins(args);
             return;
         }
+        if (mode.equals("tcp-origins")) {
+            tcpOrigins();
+            return;
+        }
         int connections = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 64;
-        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 11;
         if (!mode.equals("tcp")) {
-            System.err.println("usage: LoadTool tcp [connections] [concurrency] [rounds]"
+            System.err.println("usage: LoadTool tcp [connections per round] [concurrency] [rounds]"
                     + " | udp [seconds per round] [window] [clients] [rounds]");
             System.exit(2);
         }
@@ -93,34 +99,150 @@ public final class LoadTool {
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         Class<? extends SocketChannel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-        EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, io);
+        // As for UDP: origins in their own JVM on CPU 0, clients on CPU 1, where possible.
+        Process child = startPinnedOrigins("tcp-origins");
+        EventLoopGroup serverGroup = null;
+        Channel plain = null;
+        Channel proxied = null;
+        InetSocketAddress plainAt;
+        InetSocketAddress proxiedAt;
+        if (child != null) {
+            int[] ports = readPorts(child);
+            plainAt = new InetSocketAddress("127.0.0.1", ports[0]);
+            proxiedAt = new InetSocketAddress("127.0.0.1", ports[1]);
+        } else {
+            serverGroup = new MultiThreadIoEventLoopGroup(1, io);
+            plain = origin(serverGroup, serverClass, null);
+            proxied = origin(serverGroup, serverClass, tcpConfig());
+            plainAt = (InetSocketAddress) plain.localAddress();
+            proxiedAt = (InetSocketAddress) proxied.localAddress();
+        }
         EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
         try {
-            ProxyProtocolConfig config = ProxyProtocolConfig.builder()
-                    .trustedProxies(TrustedProxies.of("127.0.0.0/8")).build();
-            Channel plain = origin(serverGroup, serverClass, null);
-            Channel proxied = origin(serverGroup, serverClass, config);
             byte[] header = v2Header();
-            double bestPlain = 0;
-            double bestProxied = 0;
-            // One warm-up round each, not reported.
-            run(clientGroup, clientClass, (InetSocketAddress) plain.localAddress(), null, connections / 4, concurrency);
-            run(clientGroup, clientClass, (InetSocketAddress) proxied.localAddress(), header, connections / 4, concurrency);
-            for (int r = 0; r < rounds; r++) {
-                double p = run(clientGroup, clientClass, (InetSocketAddress) plain.localAddress(), null, connections, concurrency);
-                double h = run(clientGroup, clientClass, (InetSocketAddress) proxied.localAddress(), header, connections, concurrency);
-                System.out.printf("round %d: plain %.0f conn/s, with handler %.0f conn/s%n", r + 1, p, h);
-                bestPlain = Math.max(bestPlain, p);
-                bestProxied = Math.max(bestProxied, h);
+            // Warm-up, not reported.
+            for (int i = 0; i < 2; i++) {
+                run(clientGroup, clientClass, plainAt, null, connections, concurrency);
+                run(clientGroup, clientClass, proxiedAt, header, connections, concurrency);
             }
-            System.out.printf("tcp transport=%s connections=%d concurrency=%d plain=%.0f/s proxied=%.0f/s ratio=%.3f%n",
-                    epoll ? "epoll" : "nio", connections, concurrency, bestPlain, bestProxied, bestProxied / bestPlain);
-            plain.close().sync();
-            proxied.close().sync();
+            // Alternating rounds; each round with the handler against the plain rounds on either side.
+            double[] plainRates = new double[rounds + 1];
+            double[] proxiedRates = new double[rounds];
+            plainRates[0] = run(clientGroup, clientClass, plainAt, null, connections, concurrency);
+            for (int r = 0; r < rounds; r++) {
+                proxiedRates[r] = run(clientGroup, clientClass, proxiedAt, header, connections, concurrency);
+                plainRates[r + 1] = run(clientGroup, clientClass, plainAt, null, connections, concurrency);
+            }
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ratios[r] = proxiedRates[r] / ((plainRates[r] + plainRates[r + 1]) / 2);
+                System.out.printf("round %d: plain %.0f conn/s, with handler %.0f conn/s, ratio %.3f%n",
+                        r + 1, plainRates[r], proxiedRates[r], ratios[r]);
+            }
+            System.out.printf("tcp transport=%s connections=%d per round, concurrency=%d, rounds=%d: plain median %.0f/s,"
+                            + " with handler median %.0f/s, ratio median %.3f (quartiles %.3f-%.3f)%n",
+                    epoll ? "epoll" : "nio", connections, concurrency, rounds, Udp.median(plainRates),
+                    Udp.median(proxiedRates), Udp.median(ratios), Udp.quantile(ratios, 0.25), Udp.quantile(ratios, 0.75));
+            System.out.println(child != null ? "origins pinned to CPU 0 (own JVM), clients to CPU 1"
+                    : "origins and clients in one JVM, not pinned");
         } finally {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            stopOrigins(child);
+            if (serverGroup != null) {
+                plain.close().sync();
+                proxied.close().sync();
+                serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
         }
+    }
+
+    private static ProxyProtocolConfig tcpConfig() {
+        return ProxyProtocolConfig.builder().trustedProxies(TrustedProxies.of("127.0.0.0/8")).build();
+    }
+
+    /** The child JVM's side for TCP: both origins, their ports on stdout, until stdin closes. */
+    static void tcpOrigins() throws Exception {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
+        try {
+            Channel plain = origin(group, serverClass, null);
+            Channel proxied = origin(group, serverClass, tcpConfig());
+            servePorts((InetSocketAddress) plain.localAddress(), (InetSocketAddress) proxied.localAddress());
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Prints the two origins' ports for the parent, then runs until the parent closes our stdin. */
+    static void servePorts(InetSocketAddress plain, InetSocketAddress other) throws java.io.IOException {
+        System.out.println("ports " + plain.getPort() + " " + other.getPort());
+        System.out.flush();
+        while (System.in.read() >= 0) {
+            // runs until the parent closes our stdin (or exits)
+        }
+    }
+
+    /**
+     * Starts {@code LoadTool <childArgs>} in a child JVM pinned to CPU 0 and pins this JVM to
+     * CPU 1, so that origins and clients each have a core and the scheduler cannot change the
+     * setup between runs. Returns null (nothing started) when {@code -Dloadtool.noPin=true},
+     * with fewer than 2 CPUs, or without {@code taskset} on the PATH.
+     */
+    static Process startPinnedOrigins(String... childArgs) throws java.io.IOException, InterruptedException {
+        String taskset = Boolean.getBoolean("loadtool.noPin") || Runtime.getRuntime().availableProcessors() < 2
+                ? null : onPath("taskset");
+        if (taskset == null) {
+            return null;
+        }
+        List<String> command = new ArrayList<>(List.of(taskset, "-c", "0",
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), LoadTool.class.getName()));
+        command.addAll(List.of(childArgs));
+        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        int rc = new ProcessBuilder(taskset, "-a", "-p", "-c", "1", String.valueOf(ProcessHandle.current().pid()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start().waitFor();
+        if (rc != 0) {
+            child.destroyForcibly();
+            throw new IllegalStateException("taskset could not pin the client JVM; run with -Dloadtool.noPin=true");
+        }
+        return child;
+    }
+
+    /** Reads the {@code ports A B} line the child prints once its origins are bound. */
+    static int[] readPorts(Process child) throws java.io.IOException {
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+                StandardCharsets.US_ASCII)).readLine();
+        if (line == null || !line.startsWith("ports ")) {
+            child.destroyForcibly();
+            throw new IllegalStateException("the origins' JVM did not start (" + line
+                    + "); run with -Dloadtool.noPin=true to keep everything in one JVM");
+        }
+        String[] words = line.split(" ");
+        return new int[] {Integer.parseInt(words[1]), Integer.parseInt(words[2])};
+    }
+
+    /** Stops a child started by {@link #startPinnedOrigins}, if any. */
+    static void stopOrigins(Process child) throws java.io.IOException, InterruptedException {
+        if (child != null) {
+            child.getOutputStream().close(); // the child's signal to stop
+            if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    /** Returns the path of {@code command} if it is an executable on PATH, else null. */
+    private static String onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            java.io.File f = new java.io.File(dir, command);
+            if (f.canExecute()) {
+                return f.getPath();
+            }
+        }
+        return null;
     }
 
     private static byte[] v2Header() {
@@ -251,35 +373,16 @@ public final class LoadTool {
             // Origins and clients on separate cores where possible: the origins in a child JVM
             // pinned to CPU 0, this JVM (the clients) to CPU 1, so that neither steals the
             // other's core and the scheduler cannot change the setup from one run to the next.
-            Process child = null;
+            Process child = startPinnedOrigins("udp-origins", String.valueOf(clients));
             EventLoopGroup serverGroup = null;
             Channel plain = null;
             Channel spp = null;
             InetSocketAddress plainAt;
             InetSocketAddress sppAt;
-            String taskset = Boolean.getBoolean("loadtool.noPin") || Runtime.getRuntime().availableProcessors() < 2
-                    ? null : onPath("taskset");
-            if (taskset != null) {
-                String java = ProcessHandle.current().info().command().orElse("java");
-                child = new ProcessBuilder(taskset, "-c", "0", java, "-cp", System.getProperty("java.class.path"),
-                        LoadTool.class.getName(), "udp-origins", String.valueOf(clients))
-                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                String line = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
-                        StandardCharsets.US_ASCII)).readLine();
-                if (line == null || !line.startsWith("ports ")) {
-                    child.destroyForcibly();
-                    throw new IllegalStateException("the origins' JVM did not start (" + line
-                            + "); run with -Dloadtool.noPin=true to keep everything in one JVM");
-                }
-                String[] ports = line.split(" ");
-                plainAt = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[1]));
-                sppAt = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[2]));
-                int rc = new ProcessBuilder(taskset, "-a", "-p", "-c", "1", String.valueOf(ProcessHandle.current().pid()))
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
-                        .start().waitFor();
-                if (rc != 0) {
-                    throw new IllegalStateException("taskset could not pin the client JVM; run with -Dloadtool.noPin=true");
-                }
+            if (child != null) {
+                int[] ports = readPorts(child);
+                plainAt = new InetSocketAddress("127.0.0.1", ports[0]);
+                sppAt = new InetSocketAddress("127.0.0.1", ports[1]);
             } else {
                 serverGroup = new MultiThreadIoEventLoopGroup(1, io);
                 plain = udpOrigin(serverGroup, cls, null);
@@ -331,12 +434,8 @@ public final class LoadTool {
                         : "origins and clients in one JVM, not pinned");
             } finally {
                 clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-                if (child != null) {
-                    child.getOutputStream().close(); // the child's signal to stop
-                    if (!child.waitFor(10, TimeUnit.SECONDS)) {
-                        child.destroyForcibly();
-                    }
-                } else {
+                stopOrigins(child);
+                if (serverGroup != null) {
                     plain.close().sync();
                     spp.close().sync();
                     serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
@@ -356,12 +455,7 @@ public final class LoadTool {
             try {
                 Channel plain = udpOrigin(group, cls, null);
                 Channel spp = udpOrigin(group, cls, sppConfig(clients));
-                System.out.println("ports " + ((InetSocketAddress) plain.localAddress()).getPort()
-                        + " " + ((InetSocketAddress) spp.localAddress()).getPort());
-                System.out.flush();
-                while (System.in.read() >= 0) {
-                    // runs until the parent closes our stdin (or exits)
-                }
+                servePorts((InetSocketAddress) plain.localAddress(), (InetSocketAddress) spp.localAddress());
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             }
@@ -370,17 +464,6 @@ public final class LoadTool {
         private static UdpProxyConfig sppConfig(int clients) {
             return UdpProxyConfig.builder()
                     .trustedEdges(TrustedProxies.of("127.0.0.0/8")).maxFlows(Math.max(clients, 1024)).build();
-        }
-
-        /** Returns the path of {@code command} if it is an executable on PATH, else null. */
-        private static String onPath(String command) {
-            for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-                java.io.File f = new java.io.File(dir, command);
-                if (f.canExecute()) {
-                    return f.getPath();
-                }
-            }
-            return null;
         }
 
         private static Channel udpOrigin(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
