@@ -270,6 +270,43 @@ class SppCodecTest {
     }
 
     @Test
+    void manyRepliesHeldAtOnceEachKeepTheirOwnBytes() {
+        // Replies are cut from shared blocks: write enough to fill several blocks, and one too
+        // large to be cut from a block, keep them all, and only then check every byte.
+        open(UdpProxyConfig.builder().maxReplyLength(9000));
+        int n = 1000;
+        SppHeader[] headers = new SppHeader[n];
+        for (int i = 0; i < n; i++) {
+            InetSocketAddress client = addr("10.9." + (i >> 8) + "." + (i & 255), 20000 + i);
+            headers[i] = SppHeader.of(client, CF);
+            receive(spp(client, CF, EDGE, "q")).release();
+        }
+        String big = "x".repeat(5000);
+        for (int i = 0; i < n; i++) {
+            String payload = i == n / 2 ? big : "reply-" + i + "-" + "y".repeat(i % 90);
+            ch.write(new DatagramPacket(buf(payload), headers[i].client()));
+        }
+        ch.flush();
+        java.util.List<DatagramPacket> sent = new java.util.ArrayList<>();
+        for (DatagramPacket p; (p = ch.readOutbound()) != null; ) {
+            sent.add(p);
+        }
+        try {
+            assertEquals(n, sent.size());
+            for (int i = 0; i < n; i++) {
+                String payload = i == n / 2 ? big : "reply-" + i + "-" + "y".repeat(i % 90);
+                byte[] all = Udp.bytes(sent.get(i).content());
+                assertArrayEquals(headers[i].toByteArray(), Arrays.copyOf(all, SppHeader.LENGTH), "header of reply " + i);
+                assertEquals(payload, new String(all, SppHeader.LENGTH, all.length - SppHeader.LENGTH,
+                        StandardCharsets.US_ASCII), "payload of reply " + i);
+            }
+        } finally {
+            sent.forEach(DatagramPacket::release);
+        }
+        assertEquals(0, codec.drops());
+    }
+
+    @Test
     void repliesFollowTheEdgeOfTheClientsLatestDatagram() {
         open();
         InetSocketAddress client = addr("192.0.2.7", 7000);
