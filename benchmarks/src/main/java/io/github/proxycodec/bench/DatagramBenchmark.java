@@ -88,18 +88,12 @@ public class DatagramBenchmark {
 
     /** One datagram in, its payload echoed back to packet.sender(): the reply, to be released. */
     private DatagramPacket sppRoundTrip() {
-        sppChannel.writeInbound(new DatagramPacket(spp.retainedDuplicate(), LOCAL, EDGE));
-        ProxiedDatagram in = sppChannel.readInbound();
-        sppChannel.writeOutbound(new DatagramPacket(in.content(), in.sender()));
-        return sppChannel.readOutbound();
+        return Inputs.echo(sppChannel, spp.retainedDuplicate(), LOCAL, EDGE);
     }
 
     @Benchmark
     public int sppDecodeAndEchoReply() {
-        DatagramPacket reply = sppRoundTrip();
-        int n = reply.content().readableBytes();
-        reply.release();
-        return n;
+        return Inputs.echoLength(sppChannel, spp.retainedDuplicate(), LOCAL, EDGE);
     }
 
     /**
@@ -108,13 +102,7 @@ public class DatagramBenchmark {
      */
     @Benchmark
     public int harnessBaselineNoCodec() {
-        plainChannel.writeInbound(new DatagramPacket(spp.retainedDuplicate(), LOCAL, EDGE));
-        DatagramPacket in = plainChannel.readInbound();
-        plainChannel.writeOutbound(new DatagramPacket(in.content(), in.sender()));
-        DatagramPacket reply = plainChannel.readOutbound();
-        int n = reply.content().readableBytes();
-        reply.release();
-        return n;
+        return Inputs.echoLength(plainChannel, spp.retainedDuplicate(), LOCAL, EDGE);
     }
 
     @Benchmark

@@ -2,6 +2,10 @@ package io.github.proxycodec.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+
+import java.net.InetSocketAddress;
 
 /**
  * Headers captured from HAProxy 2.6 (the project's test vectors, header bytes only), shared by
@@ -38,6 +42,26 @@ final class Inputs {
         ByteBuf b = Unpooled.directBuffer(bytes.length);
         b.writeBytes(bytes);
         return b;
+    }
+
+    /**
+     * One datagram ({@code datagram}, owned by the call) from {@code edge} into {@code ch}, and
+     * what came out echoed back to its {@code sender()}, as an unchanged UDP server does; returns
+     * the reply, to be released.
+     */
+    static DatagramPacket echo(EmbeddedChannel ch, ByteBuf datagram, InetSocketAddress local, InetSocketAddress edge) {
+        ch.writeInbound(new DatagramPacket(datagram, local, edge));
+        DatagramPacket in = ch.readInbound();
+        ch.writeOutbound(new DatagramPacket(in.content(), in.sender()));
+        return ch.readOutbound();
+    }
+
+    /** {@link #echo}, returning the reply's length after releasing it. */
+    static int echoLength(EmbeddedChannel ch, ByteBuf datagram, InetSocketAddress local, InetSocketAddress edge) {
+        DatagramPacket reply = echo(ch, datagram, local, edge);
+        int n = reply.content().readableBytes();
+        reply.release();
+        return n;
     }
 
     static byte[] hex(String s) {

@@ -79,12 +79,14 @@ public final class LoadTool {
             Udp.main(args);
             return;
         }
-        if (mode.equals("udp-origins")) {
-            Udp.origins(args);
-            return;
-        }
-        if (mode.equals("tcp-origins")) {
-            tcpOrigins();
+        if (mode.equals("udp-origins") || mode.equals("tcp-origins")) {
+            IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            if (mode.equals("udp-origins")) {
+                int clients = Integer.parseInt(args[1]);
+                Origins.serve(io, group -> Udp.origins(group, clients));
+            } else {
+                Origins.serve(io, LoadTool::tcpOrigins);
+            }
             return;
         }
         int connections = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
@@ -97,152 +99,27 @@ public final class LoadTool {
         }
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         Class<? extends SocketChannel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-        // As for UDP: origins in their own JVM on CPU 0, clients on CPU 1, where possible.
-        Process child = startPinnedOrigins("tcp-origins");
-        EventLoopGroup serverGroup = null;
-        Channel plain = null;
-        Channel proxied = null;
-        InetSocketAddress plainAt;
-        InetSocketAddress proxiedAt;
-        if (child != null) {
-            int[] ports = readPorts(child);
-            plainAt = new InetSocketAddress("127.0.0.1", ports[0]);
-            proxiedAt = new InetSocketAddress("127.0.0.1", ports[1]);
-        } else {
-            serverGroup = new MultiThreadIoEventLoopGroup(1, io);
-            plain = origin(serverGroup, serverClass, null);
-            proxied = origin(serverGroup, serverClass, tcpConfig());
-            plainAt = (InetSocketAddress) plain.localAddress();
-            proxiedAt = (InetSocketAddress) proxied.localAddress();
-        }
         EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
-        try {
+        try (Origins origins = Origins.start(io, LoadTool::tcpOrigins, "tcp-origins")) {
             byte[] header = v2Header();
-            // Warm-up, not reported.
-            for (int i = 0; i < 2; i++) {
-                run(clientGroup, clientClass, plainAt, null, connections, concurrency);
-                run(clientGroup, clientClass, proxiedAt, header, connections, concurrency);
-            }
-            // Alternating rounds; each round with the handler against the plain rounds on either side.
-            double[] plainRates = new double[rounds + 1];
-            double[] proxiedRates = new double[rounds];
-            plainRates[0] = run(clientGroup, clientClass, plainAt, null, connections, concurrency);
-            for (int r = 0; r < rounds; r++) {
-                proxiedRates[r] = run(clientGroup, clientClass, proxiedAt, header, connections, concurrency);
-                plainRates[r + 1] = run(clientGroup, clientClass, plainAt, null, connections, concurrency);
-            }
-            double[] ratios = new double[rounds];
-            for (int r = 0; r < rounds; r++) {
-                ratios[r] = proxiedRates[r] / ((plainRates[r] + plainRates[r + 1]) / 2);
-                System.out.printf("round %d: plain %.0f conn/s, with handler %.0f conn/s, ratio %.3f%n",
-                        r + 1, plainRates[r], proxiedRates[r], ratios[r]);
-            }
-            System.out.printf("tcp transport=%s connections=%d per round, concurrency=%d, rounds=%d: plain median %.0f/s,"
-                            + " with handler median %.0f/s, ratio median %.3f (quartiles %.3f-%.3f)%n",
-                    epoll ? "epoll" : "nio", connections, concurrency, rounds, Udp.median(plainRates),
-                    Udp.median(proxiedRates), Udp.median(ratios), Udp.quantile(ratios, 0.25), Udp.quantile(ratios, 0.75));
-            System.out.println(child != null ? "origins pinned to CPU 0 (own JVM), clients to CPU 1"
-                    : "origins and clients in one JVM, not pinned");
+            double[][] result = Origins.alternate(2, rounds, plain -> plain
+                    ? run(clientGroup, clientClass, origins.plain, null, connections, concurrency)
+                    : run(clientGroup, clientClass, origins.other, header, connections, concurrency), "conn/s");
+            origins.report(String.format("tcp transport=%s connections=%d per round, concurrency=%d, rounds=%d",
+                    epoll ? "epoll" : "nio", connections, concurrency, rounds), result);
         } finally {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            stopOrigins(child);
-            if (serverGroup != null) {
-                plain.close().sync();
-                proxied.close().sync();
-                serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            }
         }
     }
 
-    private static ProxyProtocolConfig tcpConfig() {
-        return ProxyProtocolConfig.builder().trustedProxies(TrustedProxies.of("127.0.0.0/8")).build();
-    }
-
-    /** The child JVM's side for TCP: both origins, their ports on stdout, until stdin closes. */
-    static void tcpOrigins() throws Exception {
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
-        try {
-            Channel plain = origin(group, serverClass, null);
-            Channel proxied = origin(group, serverClass, tcpConfig());
-            servePorts((InetSocketAddress) plain.localAddress(), (InetSocketAddress) proxied.localAddress());
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        }
-    }
-
-    /** Prints the two origins' ports for the parent, then runs until the parent closes our stdin. */
-    static void servePorts(InetSocketAddress plain, InetSocketAddress other) throws java.io.IOException {
-        System.out.println("ports " + plain.getPort() + " " + other.getPort());
-        System.out.flush();
-        while (System.in.read() >= 0) {
-            // runs until the parent closes our stdin (or exits)
-        }
-    }
-
-    /**
-     * Starts {@code LoadTool <childArgs>} in a child JVM pinned to CPU 0 and pins this JVM to
-     * CPU 1, so that origins and clients each have a core and the scheduler cannot change the
-     * setup between runs. Returns null (nothing started) when {@code -Dloadtool.noPin=true},
-     * with fewer than 2 CPUs, or without {@code taskset} on the PATH.
-     */
-    static Process startPinnedOrigins(String... childArgs) throws java.io.IOException, InterruptedException {
-        String taskset = Boolean.getBoolean("loadtool.noPin") || Runtime.getRuntime().availableProcessors() < 2
-                ? null : onPath("taskset");
-        if (taskset == null) {
-            return null;
-        }
-        List<String> command = new ArrayList<>(List.of(taskset, "-c", "0",
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), LoadTool.class.getName()));
-        command.addAll(List.of(childArgs));
-        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        int rc = new ProcessBuilder(taskset, "-a", "-p", "-c", "1", String.valueOf(ProcessHandle.current().pid()))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start().waitFor();
-        if (rc != 0) {
-            child.destroyForcibly();
-            throw new IllegalStateException("taskset could not pin the client JVM; run with -Dloadtool.noPin=true");
-        }
-        return child;
-    }
-
-    /** Reads the {@code ports A B} line the child prints once its origins are bound. */
-    static int[] readPorts(Process child) throws java.io.IOException {
-        String line = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
-                StandardCharsets.US_ASCII)).readLine();
-        if (line == null || !line.startsWith("ports ")) {
-            child.destroyForcibly();
-            throw new IllegalStateException("the origins' JVM did not start (" + line
-                    + "); run with -Dloadtool.noPin=true to keep everything in one JVM");
-        }
-        String[] words = line.split(" ");
-        return new int[] {Integer.parseInt(words[1]), Integer.parseInt(words[2])};
-    }
-
-    /** Stops a child started by {@link #startPinnedOrigins}, if any. */
-    static void stopOrigins(Process child) throws java.io.IOException, InterruptedException {
-        if (child != null) {
-            child.getOutputStream().close(); // the child's signal to stop
-            if (!child.waitFor(10, TimeUnit.SECONDS)) {
-                child.destroyForcibly();
-            }
-        }
-    }
-
-    /** Returns the path of {@code command} if it is an executable on PATH, else null. */
-    private static String onPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            java.io.File f = new java.io.File(dir, command);
-            if (f.canExecute()) {
-                return f.getPath();
-            }
-        }
-        return null;
+    /** Binds the two TCP origins: plain, then with {@link ProxyProtocolHandler}. */
+    private static Channel[] tcpOrigins(EventLoopGroup group) throws InterruptedException {
+        Class<? extends ServerSocketChannel> cls = Epoll.isAvailable() ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
+        ProxyProtocolConfig config = ProxyProtocolConfig.builder()
+                .trustedProxies(TrustedProxies.of("127.0.0.0/8")).build();
+        return new Channel[] {origin(group, cls, null), origin(group, cls, config)};
     }
 
     private static byte[] v2Header() {
@@ -370,28 +247,9 @@ public final class LoadTool {
             Class<? extends io.netty.channel.socket.DatagramChannel> cls = epoll
                     ? io.netty.channel.epoll.EpollDatagramChannel.class
                     : io.netty.channel.socket.nio.NioDatagramChannel.class;
-            // Origins and clients on separate cores where possible: the origins in a child JVM
-            // pinned to CPU 0, this JVM (the clients) to CPU 1, so that neither steals the
-            // other's core and the scheduler cannot change the setup from one run to the next.
-            Process child = startPinnedOrigins("udp-origins", String.valueOf(clients));
-            EventLoopGroup serverGroup = null;
-            Channel plain = null;
-            Channel spp = null;
-            InetSocketAddress plainAt;
-            InetSocketAddress sppAt;
-            if (child != null) {
-                int[] ports = readPorts(child);
-                plainAt = new InetSocketAddress("127.0.0.1", ports[0]);
-                sppAt = new InetSocketAddress("127.0.0.1", ports[1]);
-            } else {
-                serverGroup = new MultiThreadIoEventLoopGroup(1, io);
-                plain = udpOrigin(serverGroup, cls, null);
-                spp = udpOrigin(serverGroup, cls, sppConfig(clients));
-                plainAt = (InetSocketAddress) plain.localAddress();
-                sppAt = (InetSocketAddress) spp.localAddress();
-            }
             EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
-            try {
+            try (Origins origins = Origins.start(io, group -> origins(group, clients), "udp-origins",
+                    String.valueOf(clients))) {
                 byte[][] framed = new byte[clients][];
                 for (int i = 0; i < clients; i++) {
                     InetSocketAddress client = new InetSocketAddress(
@@ -405,60 +263,24 @@ public final class LoadTool {
                 // The plain origin gets the bare payload, from as many clients' worth of datagrams.
                 byte[][] bare = new byte[clients][];
                 java.util.Arrays.fill(bare, PAYLOAD);
-                // Warm-up, not reported: long enough for the JIT to settle on both paths.
-                for (int i = 0; i < 3; i++) {
-                    blast(clientGroup, cls, plainAt, bare, window, 1, false);
-                    blast(clientGroup, cls, sppAt, framed, window, 1, true);
-                }
-                // Short rounds, alternating, so that whatever else the machine is doing weighs
-                // on both sides alike; each SPP round is compared with the mean of the plain
-                // rounds on either side of it, and the median of those ratios is reported.
-                double[] plainRates = new double[rounds + 1];
-                double[] sppRates = new double[rounds];
-                plainRates[0] = blast(clientGroup, cls, plainAt, bare, window, seconds, false);
-                for (int r = 0; r < rounds; r++) {
-                    sppRates[r] = blast(clientGroup, cls, sppAt, framed, window, seconds, true);
-                    plainRates[r + 1] = blast(clientGroup, cls, plainAt, bare, window, seconds, false);
-                }
-                double[] ratios = new double[rounds];
-                for (int r = 0; r < rounds; r++) {
-                    ratios[r] = sppRates[r] / ((plainRates[r] + plainRates[r + 1]) / 2);
-                    System.out.printf("round %d: plain %.0f dgram/s, spp %.0f dgram/s, ratio %.3f%n",
-                            r + 1, plainRates[r], sppRates[r], ratios[r]);
-                }
-                System.out.printf("udp transport=%s window=%d clients=%d rounds=%d of %.1f s: plain median %.0f/s,"
-                                + " spp median %.0f/s, ratio median %.3f (quartiles %.3f-%.3f)%n",
-                        epoll ? "epoll" : "nio", window, clients, rounds, seconds, median(plainRates), median(sppRates),
-                        median(ratios), quantile(ratios, 0.25), quantile(ratios, 0.75));
-                System.out.println(child != null ? "origins pinned to CPU 0 (own JVM), clients to CPU 1"
-                        : "origins and clients in one JVM, not pinned");
+                // Rounds alternate, so that whatever else the machine is doing weighs on both
+                // origins alike; the warm-up rounds let the JIT settle on both paths.
+                double[][] result = Origins.alternate(3, rounds, plain -> plain
+                        ? blast(clientGroup, cls, origins.plain, bare, window, seconds, false)
+                        : blast(clientGroup, cls, origins.other, framed, window, seconds, true), "dgram/s");
+                origins.report(String.format("udp transport=%s window=%d clients=%d rounds=%d of %.1f s",
+                        epoll ? "epoll" : "nio", window, clients, rounds, seconds), result);
             } finally {
                 clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-                stopOrigins(child);
-                if (serverGroup != null) {
-                    plain.close().sync();
-                    spp.close().sync();
-                    serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-                }
             }
         }
 
-        /** The child JVM's side: both origins, their ports on stdout, until stdin closes. */
-        static void origins(String[] args) throws Exception {
-            int clients = Integer.parseInt(args[1]);
-            boolean epoll = Epoll.isAvailable();
-            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-            Class<? extends io.netty.channel.socket.DatagramChannel> cls = epoll
+        /** Binds the two UDP origins: plain, then with {@link SppCodec}. */
+        static Channel[] origins(EventLoopGroup group, int clients) throws InterruptedException {
+            Class<? extends io.netty.channel.socket.DatagramChannel> cls = Epoll.isAvailable()
                     ? io.netty.channel.epoll.EpollDatagramChannel.class
                     : io.netty.channel.socket.nio.NioDatagramChannel.class;
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
-            try {
-                Channel plain = udpOrigin(group, cls, null);
-                Channel spp = udpOrigin(group, cls, sppConfig(clients));
-                servePorts((InetSocketAddress) plain.localAddress(), (InetSocketAddress) spp.localAddress());
-            } finally {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            }
+            return new Channel[] {udpOrigin(group, cls, null), udpOrigin(group, cls, sppConfig(clients))};
         }
 
         private static UdpProxyConfig sppConfig(int clients) {
@@ -490,20 +312,6 @@ public final class LoadTool {
                             });
                         }
                     }).bind("127.0.0.1", 0).sync().channel();
-        }
-
-        static double median(double[] values) {
-            return quantile(values, 0.5);
-        }
-
-        /** The {@code q} quantile, interpolated between the two nearest ranks. */
-        static double quantile(double[] values, double q) {
-            double[] v = values.clone();
-            java.util.Arrays.sort(v);
-            double pos = q * (v.length - 1);
-            int lo = (int) Math.floor(pos);
-            int hi = Math.min(lo + 1, v.length - 1);
-            return v[lo] + (v[hi] - v[lo]) * (pos - lo);
         }
 
         /** Keeps {@code window} datagrams in flight for {@code seconds}; returns replies per second. */

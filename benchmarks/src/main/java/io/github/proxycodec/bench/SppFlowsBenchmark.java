@@ -1,14 +1,12 @@
 package io.github.proxycodec.bench;
 
 import io.github.proxycodec.TrustedProxies;
-import io.github.proxycodec.udp.ProxiedDatagram;
 import io.github.proxycodec.udp.SppCodec;
 import io.github.proxycodec.udp.SppHeader;
 import io.github.proxycodec.udp.UdpProxyConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.socket.DatagramPacket;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -96,24 +94,12 @@ public class SppFlowsBenchmark {
     /** One datagram in, its payload echoed to {@code packet.sender()} through the codec. */
     @Benchmark
     public int spp() {
-        sppChannel.writeInbound(new DatagramPacket(nextDatagram(), LOCAL, EDGE));
-        ProxiedDatagram in = sppChannel.readInbound();
-        sppChannel.writeOutbound(new DatagramPacket(in.content(), in.sender()));
-        DatagramPacket reply = sppChannel.readOutbound();
-        int n = reply.content().readableBytes();
-        reply.release();
-        return n;
+        return Inputs.echoLength(sppChannel, nextDatagram(), LOCAL, EDGE);
     }
 
     /** The same round trip without the codec. */
     @Benchmark
     public int noCodec() {
-        plainChannel.writeInbound(new DatagramPacket(nextDatagram(), LOCAL, EDGE));
-        DatagramPacket in = plainChannel.readInbound();
-        plainChannel.writeOutbound(new DatagramPacket(in.content(), in.sender()));
-        DatagramPacket reply = plainChannel.readOutbound();
-        int n = reply.content().readableBytes();
-        reply.release();
-        return n;
+        return Inputs.echoLength(plainChannel, nextDatagram(), LOCAL, EDGE);
     }
 }
