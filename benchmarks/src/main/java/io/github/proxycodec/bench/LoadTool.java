@@ -83,7 +83,8 @@ public final class LoadTool {
             IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
             if (mode.equals("udp-origins")) {
                 int clients = Integer.parseInt(args[1]);
-                Origins.serve(io, group -> Udp.origins(group, clients));
+                boolean answer = Boolean.parseBoolean(args[2]);
+                Origins.serve(io, group -> Udp.origins(group, clients, answer));
             } else {
                 Origins.serve(io, LoadTool::tcpOrigins);
             }
@@ -248,8 +249,9 @@ public final class LoadTool {
                     ? io.netty.channel.epoll.EpollDatagramChannel.class
                     : io.netty.channel.socket.nio.NioDatagramChannel.class;
             EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
-            try (Origins origins = Origins.start(io, group -> origins(group, clients), "udp-origins",
-                    String.valueOf(clients))) {
+            boolean answer = Boolean.getBoolean("loadtool.answer");
+            try (Origins origins = Origins.start(io, group -> origins(group, clients, answer), "udp-origins",
+                    String.valueOf(clients), String.valueOf(answer))) {
                 byte[][] framed = new byte[clients][];
                 for (int i = 0; i < clients; i++) {
                     InetSocketAddress client = new InetSocketAddress(
@@ -266,21 +268,25 @@ public final class LoadTool {
                 // Rounds alternate, so that whatever else the machine is doing weighs on both
                 // origins alike; the warm-up rounds let the JIT settle on both paths.
                 double[][] result = Origins.alternate(3, rounds, plain -> plain
-                        ? blast(clientGroup, cls, origins.plain, bare, window, seconds, false)
-                        : blast(clientGroup, cls, origins.other, framed, window, seconds, true), "dgram/s");
-                origins.report(String.format("udp transport=%s window=%d clients=%d rounds=%d of %.1f s",
-                        epoll ? "epoll" : "nio", window, clients, rounds, seconds), result);
+                        ? blast(clientGroup, cls, origins.plain, bare, window, seconds, false, answer)
+                        : blast(clientGroup, cls, origins.other, framed, window, seconds, true, answer), "dgram/s");
+                origins.report(String.format("udp transport=%s window=%d clients=%d rounds=%d of %.1f s, application %s",
+                        epoll ? "epoll" : "nio", window, clients, rounds, seconds, answer ? "answer" : "echo"), result);
             } finally {
                 clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             }
         }
 
-        /** Binds the two UDP origins: plain, then with {@link SppCodec}. */
-        static Channel[] origins(EventLoopGroup group, int clients) throws InterruptedException {
+        /**
+         * Binds the two UDP origins: plain, then with {@link SppCodec}. Their application echoes
+         * each payload, or with {@code answer} replies {@code client=<address> <payload>} as the
+         * examples' udp-origin does.
+         */
+        static Channel[] origins(EventLoopGroup group, int clients, boolean answer) throws InterruptedException {
             Class<? extends io.netty.channel.socket.DatagramChannel> cls = Epoll.isAvailable()
                     ? io.netty.channel.epoll.EpollDatagramChannel.class
                     : io.netty.channel.socket.nio.NioDatagramChannel.class;
-            return new Channel[] {udpOrigin(group, cls, null), udpOrigin(group, cls, sppConfig(clients))};
+            return new Channel[] {udpOrigin(group, cls, null, answer), udpOrigin(group, cls, sppConfig(clients), answer)};
         }
 
         private static UdpProxyConfig sppConfig(int clients) {
@@ -289,7 +295,7 @@ public final class LoadTool {
         }
 
         private static Channel udpOrigin(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
-                                         UdpProxyConfig config) throws InterruptedException {
+                                         UdpProxyConfig config, boolean answer) throws InterruptedException {
             return new Bootstrap().group(group).channel(cls)
                     .handler(new ChannelInitializer<io.netty.channel.socket.DatagramChannel>() {
                         @Override
@@ -302,7 +308,16 @@ public final class LoadTool {
                                 @Override
                                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                     io.netty.channel.socket.DatagramPacket p = (io.netty.channel.socket.DatagramPacket) msg;
-                                    ctx.write(new io.netty.channel.socket.DatagramPacket(p.content(), p.sender()));
+                                    if (!answer) {
+                                        ctx.write(new io.netty.channel.socket.DatagramPacket(p.content(), p.sender()));
+                                        return;
+                                    }
+                                    // As udp-origin does: name the client, then the payload.
+                                    String text = "client=" + NetUtil.toSocketAddressString(p.sender()) + " "
+                                            + p.content().toString(StandardCharsets.UTF_8);
+                                    p.release();
+                                    ctx.write(new io.netty.channel.socket.DatagramPacket(
+                                            ByteBufUtil.writeUtf8(ctx.alloc(), text), p.sender()));
                                 }
 
                                 @Override
@@ -317,7 +332,7 @@ public final class LoadTool {
         /** Keeps {@code window} datagrams in flight for {@code seconds}; returns replies per second. */
         private static double blast(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
                                     InetSocketAddress target, byte[][] bytes, int window, double seconds,
-                                    boolean checkEcho) throws InterruptedException {
+                                    boolean checkEcho, boolean answer) throws InterruptedException {
             AtomicLong replies = new AtomicLong();
             AtomicLong bad = new AtomicLong();
             int[] next = {0};
@@ -343,8 +358,9 @@ public final class LoadTool {
                         public void channelRead(ChannelHandlerContext ctx, Object msg) {
                             io.netty.channel.socket.DatagramPacket p = (io.netty.channel.socket.DatagramPacket) msg;
                             ByteBuf c = p.content();
-                            if (checkEcho && (c.readableBytes() != SppHeader.LENGTH + PAYLOAD.length
-                                    || c.getUnsignedShort(c.readerIndex()) != SppHeader.MAGIC)) {
+                            int expected = SppHeader.LENGTH + PAYLOAD.length;
+                            boolean length = answer ? c.readableBytes() > expected : c.readableBytes() == expected;
+                            if (checkEcho && (!length || c.getUnsignedShort(c.readerIndex()) != SppHeader.MAGIC)) {
                                 bad.incrementAndGet();
                             }
                             p.release();
