@@ -52,6 +52,8 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         /** Neighbours in the use order: toward the least and the most recently used. */
         F older;
         F newer;
+        /** Whether the node is in a table now. */
+        boolean linked;
 
         Node(InetSocketAddress key) {
             if (key.isUnresolved()) {
@@ -251,6 +253,7 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     }
 
     private void linkYoungest(F node) {
+        node.linked = true;
         node.older = youngest;
         node.newer = null;
         if (youngest == null) {
@@ -286,6 +289,7 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         }
         node.older = null;
         node.newer = null;
+        node.linked = false;
         if (recent == node) {
             recent = null;
         }

@@ -8,7 +8,10 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 
 /**
  * Cloudflare Spectrum's Simple Proxy Protocol (SPP) for a UDP server: strips the 38-byte header
@@ -89,6 +92,52 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             return b0 == bytes0 && b8 == bytes8 && b16 == bytes16 && b24 == bytes24 && b30 == bytes30;
         }
 
+        /** Whether the client is IPv4 (its address IPv4-mapped: ten zero bytes, then two 0xFF). */
+        private boolean v4() {
+            return (bytes0 & 0xFFFF_FFFF_FFFFL) == 0 && bytes8 >>> 16 == 0xFFFFL;
+        }
+
+        /** The client's IPv4 address, when {@link #v4()}. */
+        private int v4Address() {
+            return (int) (bytes8 << 16 | bytes16 >>> 48);
+        }
+
+        private int clientPort() {
+            return (int) (bytes30 >>> 16) & 0xFFFF;
+        }
+
+        /** Whether {@code a} is this flow's client, compared with the words kept here. */
+        boolean isClient(InetSocketAddress a) {
+            if (a.getPort() != clientPort()) {
+                return false;
+            }
+            InetAddress ip = a.getAddress();
+            if (ip instanceof Inet4Address) {
+                // An IPv4 address's hashCode is the address itself.
+                return v4() && ip.hashCode() == v4Address();
+            }
+            return key.equals(a);
+        }
+
+        /**
+         * Returns a new address equal to the client's: what the application gets as
+         * {@code sender()}. Built from the words kept here rather than shared with the flow, so
+         * that an application reading it finds it in cache, as it finds an address the
+         * transport has just built, and not among the objects of thousands of flows.
+         */
+        InetSocketAddress newClientAddress() {
+            if (!v4()) {
+                return new InetSocketAddress(key.getAddress(), key.getPort());
+            }
+            int ip = v4Address();
+            try {
+                return new InetSocketAddress(InetAddress.getByAddress(
+                        new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip}), clientPort());
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e); // only for a wrong array length
+            }
+        }
+
         /** Writes the header's 38 bytes, unchanged. */
         void writeHeader(ByteBuf out) {
             out.writeLong(bytes0).writeLong(bytes8).writeLong(bytes16).writeLong(bytes24)
@@ -102,6 +151,8 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     private final FlowTable<Flow> flows;
     /** The block replies are being cut from, or null. */
     private ByteBuf frames;
+    /** The flow of the datagram handled last, or null. */
+    private Flow lastFlow;
 
     /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
     public SppCodec() {
@@ -139,7 +190,8 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                 if (flow.hash == hash && flow.matches(b0, b8, b16, b24, b30)
                         && (flow.edge == edge || flow.edge.equals(edge))) {
                     flows.use(flow, now);
-                    return pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, flow.header, null);
+                    lastFlow = flow;
+                    return pass(packet, SppHeader.LENGTH, flow.proxy, flow.newClientAddress(), flow.header, null);
                 }
             }
         }
@@ -156,6 +208,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         // flow is (re)built, so replies carry the header of the client's latest datagram.
         Flow flow = new Flow(edge, header);
         flows.put(flow);
+        lastFlow = flow;
         flowCreated(flow.key, edge);
         return pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, header, null);
     }
@@ -175,7 +228,15 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     void writeAddressed(ChannelHandlerContext ctx, AddressedEnvelope<ByteBuf, InetSocketAddress> env,
                         ChannelPromise promise) {
         InetSocketAddress client = env.recipient();
-        Flow flow = flows.get(client);
+        // Usually the reply to the datagram just handled: its flow is checked first, from the
+        // words it keeps (in cache), before a lookup in the table.
+        long now = flows.now();
+        Flow flow = lastFlow;
+        if (flow != null && flow.linked && flow.isClient(client)) {
+            flows.use(flow, now);
+        } else {
+            flow = flows.get(client);
+        }
         if (flow == null) {
             refuse(env, promise, UdpDropReason.NO_FLOW_FOR_REPLY, client, "no SPP flow for " + client);
             return;
@@ -281,6 +342,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
 
     @Override
     void clearFlows() {
+        lastFlow = null;
         flows.clear();
     }
 }
