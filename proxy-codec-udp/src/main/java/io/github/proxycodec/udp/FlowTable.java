@@ -19,10 +19,11 @@ import java.util.function.LongSupplier;
  * checked from the front on every lookup or insert, and costs O(1) amortised (each node is
  * removed once). Only the counters and the size are safe to read from other threads.
  *
- * <p>A lookup allocates nothing, and the node last found or added is remembered, so the reply
- * that usually follows a request (addressed to the very {@code InetSocketAddress} instance the
- * codec handed on) is found without hashing. A codec can also hash a client straight from the
- * bytes of a header ({@link #hash(int, int, int, int, int)}) and walk that bucket itself
+ * <p>A lookup allocates nothing, and the node last found, used or added is remembered
+ * ({@link #recent()}): the reply that usually follows a request belongs to it, so a codec can
+ * check that node before a lookup, and a lookup by the very {@code InetSocketAddress} instance
+ * of its key finds it without hashing. A codec can also hash a client straight from the bytes
+ * of a header ({@link #hash(int, int, int, int, int)}) and walk that bucket itself
  * ({@link #bucket(int)}), to recognise a known flow without building any address object.
  *
  * <p>Keys are socket addresses that an attacker can choose (spoofed UDP sources travel through
@@ -52,8 +53,6 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         /** Neighbours in the use order: toward the least and the most recently used. */
         F older;
         F newer;
-        /** Whether the node is in a table now. */
-        boolean linked;
 
         Node(InetSocketAddress key) {
             if (key.isUnresolved()) {
@@ -214,6 +213,15 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         return buckets[hash & (buckets.length - 1)];
     }
 
+    /**
+     * Returns the node last found, used or added, or {@code null} once it has left the table:
+     * usually the flow of the datagram just handled. Call {@link #now()} first, so that it is
+     * not an expired one.
+     */
+    F recent() {
+        return recent;
+    }
+
     /** Marks {@code node}, which must be in this table, used at {@code now} (from {@link #now()}). */
     void use(F node, long now) {
         node.lastSeen = now;
@@ -253,7 +261,6 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     }
 
     private void linkYoungest(F node) {
-        node.linked = true;
         node.older = youngest;
         node.newer = null;
         if (youngest == null) {
@@ -289,7 +296,6 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         }
         node.older = null;
         node.newer = null;
-        node.linked = false;
         if (recent == node) {
             recent = null;
         }

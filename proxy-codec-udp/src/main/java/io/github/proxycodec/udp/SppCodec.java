@@ -151,8 +151,6 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     private final FlowTable<Flow> flows;
     /** The block replies are being cut from, or null. */
     private ByteBuf frames;
-    /** The flow of the datagram handled last, or null. */
-    private Flow lastFlow;
 
     /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
     public SppCodec() {
@@ -190,7 +188,6 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                 if (flow.hash == hash && flow.matches(b0, b8, b16, b24, b30)
                         && (flow.edge == edge || flow.edge.equals(edge))) {
                     flows.use(flow, now);
-                    lastFlow = flow;
                     return pass(packet, SppHeader.LENGTH, flow.proxy, flow.newClientAddress(), flow.header, null);
                 }
             }
@@ -208,7 +205,6 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         // flow is (re)built, so replies carry the header of the client's latest datagram.
         Flow flow = new Flow(edge, header);
         flows.put(flow);
-        lastFlow = flow;
         flowCreated(flow.key, edge);
         return pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, header, null);
     }
@@ -231,8 +227,8 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         // Usually the reply to the datagram just handled: its flow is checked first, from the
         // words it keeps (in cache), before a lookup in the table.
         long now = flows.now();
-        Flow flow = lastFlow;
-        if (flow != null && flow.linked && flow.isClient(client)) {
+        Flow flow = flows.recent();
+        if (flow != null && flow.isClient(client)) {
             flows.use(flow, now);
         } else {
             flow = flows.get(client);
@@ -342,7 +338,6 @@ public final class SppCodec extends AbstractUdpProxyCodec {
 
     @Override
     void clearFlows() {
-        lastFlow = null;
         flows.clear();
     }
 }
