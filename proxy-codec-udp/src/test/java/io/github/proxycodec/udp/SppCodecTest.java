@@ -270,6 +270,28 @@ class SppCodecTest {
     }
 
     @Test
+    void aReplyGoesToItsOwnClientsFlowNotTheLastOnesWhenTheyLookAlike() {
+        // The flow of the datagram just handled is checked first: a reply to a client that
+        // differs from it only in port, or only in address, must still get its own header.
+        open();
+        InetSocketAddress[] clients = {addr("192.0.2.7", 7000), addr("192.0.2.7", 7001), addr("192.0.2.8", 7000),
+            addr("2001:db8::7", 7000), addr("2001:db8::7", 7001), addr("2001:db8::8", 7000)};
+        for (InetSocketAddress c : clients) {
+            receive(spp(c, CF, EDGE, "hello")).release();
+        }
+        for (InetSocketAddress last : clients) {
+            for (InetSocketAddress to : clients) {
+                ProxiedDatagram in = receive(spp(last, CF, EDGE, "q"));
+                InetSocketAddress replyTo = to == last ? in.sender() : new InetSocketAddress(to.getAddress(), to.getPort());
+                in.release();
+                ch.writeOutbound(new DatagramPacket(buf("r"), replyTo));
+                assertEquals("r", sentTo(EDGE, SppHeader.of(to, CF)), "reply to " + to + " after " + last);
+            }
+        }
+        assertEquals(clients.length, events.of(UdpProxyEvent.Kind.FLOW_CREATED).size());
+    }
+
+    @Test
     void manyRepliesHeldAtOnceEachKeepTheirOwnBytes() {
         // Replies are cut from shared blocks: write enough to fill several blocks, and one too
         // large to be cut from a block, keep them all, and only then check every byte.
