@@ -113,13 +113,7 @@ public final class TcpEdge {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            backend.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    ctx.channel().read();
-                } else {
-                    f.channel().close();
-                }
-            });
+            relay(ctx, backend, msg);
         }
 
         @Override
@@ -135,6 +129,17 @@ public final class TcpEdge {
         }
     }
 
+    /** Writes {@code msg} to {@code peer}; reads the next chunk once it is written, else closes. */
+    private static void relay(ChannelHandlerContext ctx, Channel peer, Object msg) {
+        peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                ctx.channel().read();
+            } else {
+                f.channel().close();
+            }
+        });
+    }
+
     /** Copies one direction, reading the next chunk only once the last one was written. */
     private static final class Relay extends ChannelInboundHandlerAdapter {
         private final Channel peer;
@@ -145,13 +150,7 @@ public final class TcpEdge {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    ctx.channel().read();
-                } else {
-                    f.channel().close();
-                }
-            });
+            relay(ctx, peer, msg);
         }
 
         @Override
