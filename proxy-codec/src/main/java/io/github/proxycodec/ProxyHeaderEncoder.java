@@ -6,6 +6,8 @@ import io.github.proxycodec.ProxyHeader.Transport;
 import io.github.proxycodec.ProxyHeader.Version;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToByteEncoder;
@@ -57,6 +59,18 @@ public final class ProxyHeaderEncoder extends MessageToByteEncoder<ProxyHeader> 
             out.release();
             throw e;
         }
+    }
+
+    /**
+     * Returns {@code header} as written on the wire, in a new array: for tests, simulators and
+     * clients that write plain bytes.
+     *
+     * @throws IllegalArgumentException if the header cannot be expressed
+     */
+    public static byte[] toByteArray(ProxyHeader header) {
+        ByteBuf out = Unpooled.buffer(encodedLength(header));
+        encode(header, out);
+        return ByteBufUtil.getBytes(out); // a heap buffer: nothing to release
     }
 
     /**

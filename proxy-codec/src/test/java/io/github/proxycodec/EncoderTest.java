@@ -358,6 +358,13 @@ class EncoderTest {
         assertFalse(ch.finish(), "nothing left over");
     }
 
+    @Test
+    void toByteArrayHoldsExactlyWhatIsWrittenToABuffer() {
+        ProxyHeader v1 = ProxyHeader.builder().version(Version.V1).addresses(SRC6, DST6).build();
+        assertArrayEquals(encode(v1), ProxyHeaderEncoder.toByteArray(v1));
+        assertArrayEquals(encode(crcHeader()), ProxyHeaderEncoder.toByteArray(crcHeader()));
+    }
+
     // ------------------------------------------------------------ helpers
 
     private static byte[] encode(ProxyHeader h) {

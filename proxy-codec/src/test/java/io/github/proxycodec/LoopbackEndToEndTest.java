@@ -4,8 +4,6 @@ import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.github.proxycodec.testing.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -82,12 +80,7 @@ class LoopbackEndToEndTest {
     }
 
     private static byte[] encode(ProxyHeader h) {
-        ByteBuf b = ProxyHeaderEncoder.encode(Unpooled.buffer().alloc(), h);
-        try {
-            return ByteBufUtil.getBytes(b);
-        } finally {
-            b.release();
-        }
+        return ProxyHeaderEncoder.toByteArray(h);
     }
 
     @ParameterizedTest

@@ -127,12 +127,7 @@ public final class LoadTool {
         ProxyHeader h = ProxyHeader.builder()
                 .addresses(new InetSocketAddress("203.0.113.7", 40000), new InetSocketAddress("198.51.100.1", 443))
                 .build();
-        ByteBuf b = ProxyHeaderEncoder.encode(Unpooled.buffer().alloc(), h);
-        try {
-            return ByteBufUtil.getBytes(b);
-        } finally {
-            b.release();
-        }
+        return ProxyHeaderEncoder.toByteArray(h);
     }
 
     private static Channel origin(EventLoopGroup group, Class<? extends ServerSocketChannel> cls,

@@ -3,8 +3,6 @@ package io.github.proxycodec.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderEncoder;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -28,15 +26,7 @@ class TcpOriginTest {
                 .addresses(new InetSocketAddress(InetAddress.getByName(client), clientPort),
                         new InetSocketAddress(InetAddress.getByName(dest), destPort))
                 .build();
-        ByteBuf b = Unpooled.buffer();
-        try {
-            ProxyHeaderEncoder.encode(h, b);
-            byte[] out = new byte[b.readableBytes()];
-            b.readBytes(out);
-            return out;
-        } finally {
-            b.release();
-        }
+        return ProxyHeaderEncoder.toByteArray(h);
     }
 
     /** Connects, sends {@code first} then a line, and returns the answer line (null if closed). */

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderEncoder;
 import io.github.proxycodec.udp.SppHeader;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -56,15 +54,7 @@ class UdpOriginTest {
 
     private static byte[] v2Dgram(InetSocketAddress client, InetSocketAddress dest) {
         ProxyHeader h = ProxyHeader.builder().transport(ProxyHeader.Transport.DGRAM).addresses(client, dest).build();
-        ByteBuf b = Unpooled.buffer();
-        try {
-            ProxyHeaderEncoder.encode(h, b);
-            byte[] out = new byte[b.readableBytes()];
-            b.readBytes(out);
-            return out;
-        } finally {
-            b.release();
-        }
+        return ProxyHeaderEncoder.toByteArray(h);
     }
 
     private static void send(DatagramSocket s, InetSocketAddress to, byte[] data) throws IOException {

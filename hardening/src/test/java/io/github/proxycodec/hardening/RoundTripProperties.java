@@ -116,12 +116,7 @@ class RoundTripProperties {
     }
 
     static byte[] encode(ProxyHeader header) {
-        ByteBuf b = ProxyHeaderEncoder.encode(Unpooled.buffer().alloc(), header);
-        try {
-            return ByteBufUtil.getBytes(b);
-        } finally {
-            b.release();
-        }
+        return ProxyHeaderEncoder.toByteArray(header);
     }
 
     /** Parses {@code wire} followed by unrelated bytes, from a non-zero reader index. */

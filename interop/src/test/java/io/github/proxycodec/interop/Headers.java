@@ -3,9 +3,6 @@ package io.github.proxycodec.interop;
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderEncoder;
 import io.github.proxycodec.ProxyTlv;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.UnpooledByteBufAllocator;
 
 import java.net.InetSocketAddress;
 
@@ -37,12 +34,7 @@ final class Headers {
 
     /** Encodes {@code header} with {@link ProxyHeaderEncoder} and returns the bytes. */
     static byte[] encode(ProxyHeader header) {
-        ByteBuf b = ProxyHeaderEncoder.encode(UnpooledByteBufAllocator.DEFAULT, header);
-        try {
-            return ByteBufUtil.getBytes(b);
-        } finally {
-            b.release();
-        }
+        return ProxyHeaderEncoder.toByteArray(header);
     }
 
     /** Concatenates byte arrays. */
