@@ -37,7 +37,10 @@ import java.net.UnknownHostException;
  * A bare {@code ByteBuf} (which a connected channel would send without an address) is refused
  * in the same way. The reply's payload is copied behind the header into one direct buffer, cut
  * from a 16 KiB block the codec keeps (freed once the handler is removed and the last reply cut
- * from it is sent); the message written is released at once.
+ * from it is sent); the message written is released at once. One exception copies nothing: a
+ * reply whose payload is the content of the datagram last passed on, unread (an echo, or a
+ * reply written over the request within its length), behind bytes that are still the reply's
+ * own header, is sent from the received buffer as it lies, header and payload together.
  *
  * <p><b>Flows</b> map a client address to its edge and header; they are bounded by
  * {@link UdpProxyConfig#maxFlows()} (least recently used first out) and expire after
@@ -151,6 +154,10 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     private final FlowTable<Flow> flows;
     /** The block replies are being cut from, or null. */
     private ByteBuf frames;
+    /** The payload last passed on, the buffer it is a slice of, and where its header starts there. */
+    private ByteBuf passed;
+    private ByteBuf passedFrom;
+    private int passedAt;
 
     /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
     public SppCodec() {
@@ -188,7 +195,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                 if (flow.hash == hash && flow.matches(b0, b8, b16, b24, b30)
                         && (flow.edge == edge || flow.edge.equals(edge))) {
                     flows.use(flow, now);
-                    return pass(packet, SppHeader.LENGTH, flow.proxy, flow.newClientAddress(), flow.header, null);
+                    return passed(pass(packet, SppHeader.LENGTH, flow.proxy, flow.newClientAddress(), flow.header, null), content, at);
                 }
             }
         }
@@ -206,7 +213,15 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         Flow flow = new Flow(edge, header);
         flows.put(flow);
         flowCreated(flow.key, edge);
-        return pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, header, null);
+        return passed(pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, header, null), content, at);
+    }
+
+    /** Remembers where the payload just passed on sits, for {@link #inPlace}. */
+    private ProxiedDatagram passed(ProxiedDatagram out, ByteBuf from, int at) {
+        passed = out.content();
+        passedFrom = from;
+        passedAt = at;
+        return out;
     }
 
     @Override
@@ -266,7 +281,13 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                     length + " bytes with the SPP header, more than the " + config.maxReplyLength() + " allowed");
             return;
         }
-        ByteBuf framed = frameBuffer(ctx, length);
+        ByteBuf framed = inPlace(payload, header, flow, length);
+        if (framed != null) {
+            // msg's reference, which the payload shares with its whole datagram, goes with framed.
+            ctx.write(new DatagramPacket(framed, edge, sender), promise);
+            return;
+        }
+        framed = frameBuffer(ctx, length);
         try {
             if (flow != null) {
                 flow.writeHeader(framed);
@@ -281,6 +302,34 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             ReferenceCountUtil.release(msg);
         }
         ctx.write(new DatagramPacket(framed, edge, sender), promise);
+    }
+
+    /**
+     * Returns the reply, header and payload, as they sit in the datagram the payload came in,
+     * when that is what must be sent: the payload is the very buffer last passed on (an echo,
+     * or a reply written over the request), read from its start, and the 38 bytes in front of
+     * it are the reply's header. Returns {@code null} otherwise. The slice returned shares the
+     * payload's reference; nothing is copied.
+     */
+    private ByteBuf inPlace(ByteBuf payload, SppHeader header, Flow flow, int length) {
+        ByteBuf from = passedFrom;
+        if (payload != passed || payload.readerIndex() != 0 || payload.refCnt() == 0) {
+            return null;
+        }
+        int at = passedAt;
+        long b0 = from.getLong(at);
+        long b8 = from.getLong(at + 8);
+        long b16 = from.getLong(at + 16);
+        long b24 = from.getLong(at + 24);
+        long b30 = from.getLong(at + 30);
+        if (flow != null ? !flow.matches(b0, b8, b16, b24, b30)
+                : b0 != header.bytesAt(0, 8) || b8 != header.bytesAt(8, 8) || b16 != header.bytesAt(16, 8)
+                        || b24 != header.bytesAt(24, 8) || b30 != header.bytesAt(30, 8)) {
+            return null;
+        }
+        passed = null; // sent once
+        passedFrom = null;
+        return from.slice(at, length);
     }
 
     /**
@@ -310,6 +359,8 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     public void handlerRemoved(ChannelHandlerContext ctx) {
         ByteBuf block = frames;
         frames = null;
+        passed = null;
+        passedFrom = null;
         if (block != null) {
             block.release(); // replies still queued keep it alive until they are sent
         }

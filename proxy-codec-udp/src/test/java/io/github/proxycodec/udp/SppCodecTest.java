@@ -328,6 +328,101 @@ class SppCodecTest {
         assertEquals(0, codec.drops());
     }
 
+    // ------------------------------------------------------------------ outbound: a reply in place
+
+    @Test
+    void anEchoIsSentFromTheReceivedBufferBehindItsOwnHeader() {
+        open();
+        InetSocketAddress[] clients = {addr("192.0.2.1", 1000), addr("2001:db8::1", 1000)};
+        for (InetSocketAddress client : clients) {
+            DatagramPacket p = spp(client, CF, EDGE, "hello");
+            ByteBuf received = p.content().retain(); // our own share, to look at it afterwards
+            ProxiedDatagram in = receive(p);
+            ch.writeOutbound(new DatagramPacket(in.content(), in.sender()));
+            DatagramPacket out = ch.readOutbound();
+            assertEquals(EDGE, out.recipient());
+            assertArrayEquals(Udp.bytes(received), Udp.bytes(out.content()), "header and payload, as received");
+            received.setByte(SppHeader.LENGTH, 'J');
+            assertEquals('J', out.content().getByte(out.content().readerIndex() + SppHeader.LENGTH),
+                    "the same memory: nothing copied");
+            out.release();
+            assertEquals(1, received.refCnt(), "the reply carried the datagram's reference, and released it");
+            received.release();
+        }
+        assertEquals(0, codec.drops());
+    }
+
+    @Test
+    void aReplyWrittenOverTheRequestIsSentInPlace() {
+        open();
+        InetSocketAddress client = addr("192.0.2.1", 1000);
+        ProxiedDatagram in = receive(spp(client, CF, EDGE, "hello world"));
+        in.content().clear().writeBytes(Udp.ascii("pong"));
+        ch.writeOutbound(new DatagramPacket(in.content(), in.sender()));
+        assertEquals("pong", sentTo(EDGE, SppHeader.of(client, CF)));
+        // The same through ProxiedDatagram.reply, which checks the header it carries.
+        in = receive(spp(client, CF, EDGE, "hello world"));
+        in.content().clear().writeBytes(Udp.ascii("pong!"));
+        ch.writeOutbound(in.reply(in.content()));
+        assertEquals("pong!", sentTo(EDGE, SppHeader.of(client, CF)));
+    }
+
+    @Test
+    void aReplyNotInPlaceIsCopiedBehindTheRightHeader() {
+        // Each case is one the in-place path must turn down; taking it would send other bytes.
+        open();
+        InetSocketAddress a = addr("192.0.2.1", 1000);
+        InetSocketAddress b = addr("192.0.2.2", 2000);
+        SppHeader ha = SppHeader.of(a, CF);
+
+        // Partly read: what is left is sent, not the whole payload.
+        ProxiedDatagram in = receive(spp(a, CF, EDGE, "hello"));
+        in.content().skipBytes(2);
+        ch.writeOutbound(new DatagramPacket(in.content(), a));
+        assertEquals("llo", sentTo(EDGE, ha));
+
+        // Relayed to another client: that client's header, not the sender's.
+        receive(spp(b, CF, EDGE, "1")).release();
+        in = receive(spp(a, CF, EDGE, "for b"));
+        ch.writeOutbound(new DatagramPacket(in.content(), b));
+        assertEquals("for b", sentTo(EDGE, SppHeader.of(b, CF)));
+        ProxiedDatagram fromA = receive(spp(a, CF, EDGE, "x"));
+        in = receive(spp(b, CF, EDGE, "for a"));
+        ch.writeOutbound(fromA.reply(in.content()));
+        fromA.release();
+        assertEquals("for a", sentTo(EDGE, ha));
+
+        // An earlier datagram's payload, from the same client, after a later one was passed on.
+        ProxiedDatagram first = receive(spp(a, CF, EDGE, "first"));
+        ProxiedDatagram second = receive(spp(a, CF, EDGE, "second"));
+        ch.writeOutbound(new DatagramPacket(first.content(), a));
+        assertEquals("first", sentTo(EDGE, ha));
+        ch.writeOutbound(new DatagramPacket(second.content(), a));
+        assertEquals("second", sentTo(EDGE, ha));
+
+        // Echoed twice: once in place, then copied; each with the payload.
+        in = receive(spp(a, CF, EDGE, "twice"));
+        in.retain();
+        ch.writeOutbound(new DatagramPacket(in.content(), a));
+        ch.writeOutbound(new DatagramPacket(in.content(), a));
+        assertEquals("twice", sentTo(EDGE, ha));
+        assertEquals("twice", sentTo(EDGE, ha));
+        assertEquals(0, in.refCnt());
+        assertEquals(0, codec.drops());
+    }
+
+    @Test
+    void anEchoOverTheMaximumIsRefusedToo() {
+        open(UdpProxyConfig.builder().maxReplyLength(100));
+        InetSocketAddress client = addr("192.0.2.1", 1);
+        ProxiedDatagram in = receive(spp(client, CF, EDGE, "y".repeat(100 - SppHeader.LENGTH + 1)));
+        ChannelFuture f = ch.writeOneOutbound(new DatagramPacket(in.content(), client));
+        ch.flushOutbound();
+        assertEquals(UdpDropReason.REPLY_TOO_LARGE, ((UdpProxyException) f.cause()).reason());
+        assertEquals(0, in.refCnt());
+        assertNull(ch.readOutbound());
+    }
+
     @Test
     void repliesFollowTheEdgeOfTheClientsLatestDatagram() {
         open();
