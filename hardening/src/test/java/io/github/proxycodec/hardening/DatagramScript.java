@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * (fewer at the end). Control bits 0-1 pick the sender (two ports of one Cloudflare edge, an
  * IPv6 edge, a stranger); bit 2 makes the record a reply from the application instead, to a
  * client chosen by bits 3-6 among those passed on so far; bit 7 first moves the clock past every
- * idle timeout.
+ * idle timeout. For a datagram, bit 3 makes the application answer with the very payload buffer
+ * it was given (which {@code SppCodec} may send in place, behind the header it came with): to
+ * its sender, or with bit 4 to a client chosen by bit 6; bit 5 first reads one byte of it.
  */
 final class DatagramScript {
 
@@ -82,7 +84,7 @@ final class DatagramScript {
             if ((ctl & 0x04) != 0) {
                 reply(ctl, bytes);
             } else {
-                receive(SENDERS[ctl & 3], bytes);
+                receive(ctl, SENDERS[ctl & 3], bytes);
             }
             AbstractUdpProxyCodec codec = udp.codec;
             if (codec.flows() > MAX_FLOWS) {
@@ -96,7 +98,7 @@ final class DatagramScript {
         alloc.assertAllReleased(kind.name());
     }
 
-    private void receive(InetSocketAddress sender, byte[] bytes) {
+    private void receive(int ctl, InetSocketAddress sender, byte[] bytes) {
         AbstractUdpProxyCodec codec = udp.codec;
         long dropsBefore = codec.drops();
         ByteBuf content = alloc.copyOf(bytes);
@@ -132,6 +134,18 @@ final class DatagramScript {
                 return;
             }
             passed(sender, bytes, out);
+            if ((ctl & 0x08) != 0) {
+                // The application answers with the buffer it was given, which the reply now owns.
+                ByteBuf payload = out.content();
+                if ((ctl & 0x20) != 0 && payload.isReadable()) {
+                    payload.skipBytes(1);
+                }
+                InetSocketAddress to = (ctl & 0x10) != 0 && !clients.isEmpty()
+                        ? clients.get((ctl >>> 6) % clients.size()) : out.sender();
+                byte[] expected = ByteBufUtil.getBytes(payload);
+                out = null;
+                send(to, payload, expected);
+            }
         } finally {
             if (out != null) {
                 out.release();
@@ -198,7 +212,11 @@ final class DatagramScript {
 
     private void reply(int ctl, byte[] bytes) {
         InetSocketAddress to = clients.isEmpty() ? Bytes.addr("203.0.113.5", 7) : clients.get((ctl >>> 3) % clients.size());
-        ByteBuf content = alloc.copyOf(bytes);
+        send(to, alloc.copyOf(bytes), bytes);
+    }
+
+    /** Writes {@code content} (which the write owns) to {@code to}; checks what leaves, if anything, against {@code bytes}. */
+    private void send(InetSocketAddress to, ByteBuf content, byte[] bytes) {
         ChannelFuture f = udp.channel.writeAndFlush(new DatagramPacket(content, to));
         DatagramPacket sent = udp.channel.readOutbound();
         try {
