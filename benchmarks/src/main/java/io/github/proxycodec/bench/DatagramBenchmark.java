@@ -66,14 +66,13 @@ public class DatagramBenchmark {
         sppChannel = new EmbeddedChannel(new SppCodec(CONFIG));
         v2Channel = new EmbeddedChannel(new ProxyV2DatagramCodec(CONFIG, ProxyV2DatagramCodec.Mode.PER_DATAGRAM));
         plainChannel = new EmbeddedChannel();
-        // Check once that the path does what it claims.
-        DatagramPacket reply = sppRoundTrip();
-        try {
-            if (!reply.recipient().equals(EDGE) || reply.content().readableBytes() != SppHeader.LENGTH + 5) {
-                throw new IllegalStateException("SPP reply went wrong: " + reply);
-            }
-        } finally {
-            reply.release();
+        // Check once that both reply paths do what they claim: the same bytes out.
+        byte[] inPlace = sppRoundTrip(false);
+        byte[] copied = sppRoundTrip(true);
+        if (inPlace.length != SppHeader.LENGTH + 5 || !java.util.Arrays.equals(inPlace, copied)
+                || !java.util.Arrays.equals(java.util.Arrays.copyOf(inPlace, SppHeader.LENGTH),
+                        java.util.Arrays.copyOf(SPP, SppHeader.LENGTH))) {
+            throw new IllegalStateException("SPP reply went wrong");
         }
     }
 
@@ -86,14 +85,29 @@ public class DatagramBenchmark {
         v2.release();
     }
 
-    /** One datagram in, its payload echoed back to packet.sender(): the reply, to be released. */
-    private DatagramPacket sppRoundTrip() {
-        return Inputs.echo(sppChannel, spp.retainedDuplicate(), LOCAL, EDGE);
+    /** One datagram in, its payload echoed back to packet.sender(): the reply's bytes, and to which edge. */
+    private byte[] sppRoundTrip(boolean newBuffer) {
+        DatagramPacket reply = Inputs.echo(sppChannel, spp.retainedDuplicate(), LOCAL, EDGE, newBuffer);
+        try {
+            if (!reply.recipient().equals(EDGE)) {
+                throw new IllegalStateException("SPP reply went to " + reply.recipient());
+            }
+            return io.netty.buffer.ByteBufUtil.getBytes(reply.content());
+        } finally {
+            reply.release();
+        }
     }
 
+    /** The payload buffer itself echoed: the codec sends it in place behind its header. */
     @Benchmark
     public int sppDecodeAndEchoReply() {
-        return Inputs.echoLength(sppChannel, spp.retainedDuplicate(), LOCAL, EDGE);
+        return Inputs.echoLength(sppChannel, spp.retainedDuplicate(), LOCAL, EDGE, false);
+    }
+
+    /** The answer in a buffer of its own: the codec copies it behind the header. */
+    @Benchmark
+    public int sppDecodeAndNewBufferReply() {
+        return Inputs.echoLength(sppChannel, spp.retainedDuplicate(), LOCAL, EDGE, true);
     }
 
     /**
@@ -102,7 +116,13 @@ public class DatagramBenchmark {
      */
     @Benchmark
     public int harnessBaselineNoCodec() {
-        return Inputs.echoLength(plainChannel, spp.retainedDuplicate(), LOCAL, EDGE);
+        return Inputs.echoLength(plainChannel, spp.retainedDuplicate(), LOCAL, EDGE, false);
+    }
+
+    /** {@link #harnessBaselineNoCodec()} for {@link #sppDecodeAndNewBufferReply()}. */
+    @Benchmark
+    public int harnessBaselineNewBufferNoCodec() {
+        return Inputs.echoLength(plainChannel, spp.retainedDuplicate(), LOCAL, EDGE, true);
     }
 
     @Benchmark

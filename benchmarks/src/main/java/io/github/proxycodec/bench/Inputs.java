@@ -47,18 +47,27 @@ final class Inputs {
     /**
      * One datagram ({@code datagram}, owned by the call) from {@code edge} into {@code ch}, and
      * what came out echoed back to its {@code sender()}, as an unchanged UDP server does; returns
-     * the reply, to be released.
+     * the reply, to be released. The reply carries the very payload buffer that came out (which
+     * {@code SppCodec} sends in place), or with {@code newBuffer} a copy of it in a buffer of its
+     * own, as a server that builds its answer does (which the codec copies behind the header).
      */
-    static DatagramPacket echo(EmbeddedChannel ch, ByteBuf datagram, InetSocketAddress local, InetSocketAddress edge) {
+    static DatagramPacket echo(EmbeddedChannel ch, ByteBuf datagram, InetSocketAddress local, InetSocketAddress edge,
+                               boolean newBuffer) {
         ch.writeInbound(new DatagramPacket(datagram, local, edge));
         DatagramPacket in = ch.readInbound();
-        ch.writeOutbound(new DatagramPacket(in.content(), in.sender()));
+        ByteBuf payload = in.content();
+        if (newBuffer) {
+            payload = ch.alloc().buffer(payload.readableBytes()).writeBytes(payload);
+            in.release();
+        }
+        ch.writeOutbound(new DatagramPacket(payload, in.sender()));
         return ch.readOutbound();
     }
 
     /** {@link #echo}, returning the reply's length after releasing it. */
-    static int echoLength(EmbeddedChannel ch, ByteBuf datagram, InetSocketAddress local, InetSocketAddress edge) {
-        DatagramPacket reply = echo(ch, datagram, local, edge);
+    static int echoLength(EmbeddedChannel ch, ByteBuf datagram, InetSocketAddress local, InetSocketAddress edge,
+                          boolean newBuffer) {
+        DatagramPacket reply = echo(ch, datagram, local, edge, newBuffer);
         int n = reply.content().readableBytes();
         reply.release();
         return n;

@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -42,6 +43,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -60,6 +62,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Both: the origins run in a child JVM pinned to CPU 0 and the clients in this one, pinned
  * to CPU 1, when {@code taskset} is on the PATH ({@code -Dloadtool.noPin=true}: one JVM,
  * unpinned).
+ *
+ * <p>UDP options, as system properties: {@code loadtool.answer} (both origins answer
+ * {@code client=<address> <payload>} as the examples' udp-origin does, instead of echoing),
+ * {@code loadtool.random} (each datagram from a client picked at random, instead of each client
+ * in turn) and {@code loadtool.plainHop} (the plain origin gets a handler that passes everything
+ * on: what one more handler in the pipeline costs).
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool tcp [connections per round] [concurrency] [rounds]
@@ -84,7 +92,8 @@ public final class LoadTool {
             if (mode.equals("udp-origins")) {
                 int clients = Integer.parseInt(args[1]);
                 boolean answer = Boolean.parseBoolean(args[2]);
-                Origins.serve(io, group -> Udp.origins(group, clients, answer));
+                boolean plainHop = Boolean.parseBoolean(args[3]);
+                Origins.serve(io, group -> Udp.origins(group, clients, answer, plainHop));
             } else {
                 Origins.serve(io, LoadTool::tcpOrigins);
             }
@@ -232,6 +241,7 @@ public final class LoadTool {
     /** The UDP half: SPP origin against a plain echo origin. */
     static final class Udp {
         private static final byte[] PAYLOAD = "ping".getBytes(StandardCharsets.US_ASCII);
+        private static final boolean RANDOM = Boolean.getBoolean("loadtool.random");
 
         static void main(String[] args) throws Exception {
             double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 1;
@@ -245,8 +255,9 @@ public final class LoadTool {
                     : io.netty.channel.socket.nio.NioDatagramChannel.class;
             EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
             boolean answer = Boolean.getBoolean("loadtool.answer");
-            try (Origins origins = Origins.start(io, group -> origins(group, clients, answer), "udp-origins",
-                    String.valueOf(clients), String.valueOf(answer))) {
+            boolean plainHop = Boolean.getBoolean("loadtool.plainHop");
+            try (Origins origins = Origins.start(io, group -> origins(group, clients, answer, plainHop), "udp-origins",
+                    String.valueOf(clients), String.valueOf(answer), String.valueOf(plainHop))) {
                 byte[][] framed = new byte[clients][];
                 for (int i = 0; i < clients; i++) {
                     InetSocketAddress client = new InetSocketAddress(
@@ -265,8 +276,9 @@ public final class LoadTool {
                 double[][] result = Origins.alternate(3, rounds, plain -> plain
                         ? blast(clientGroup, cls, origins.plain, bare, window, seconds, false, answer)
                         : blast(clientGroup, cls, origins.other, framed, window, seconds, true, answer), "dgram/s");
-                origins.report(String.format("udp transport=%s window=%d clients=%d rounds=%d of %.1f s, application %s",
-                        epoll ? "epoll" : "nio", window, clients, rounds, seconds, answer ? "answer" : "echo"), result);
+                origins.report(String.format("udp transport=%s window=%d clients=%d%s rounds=%d of %.1f s, application %s%s",
+                        epoll ? "epoll" : "nio", window, clients, RANDOM ? " (at random)" : "", rounds, seconds,
+                        answer ? "answer" : "echo", plainHop ? ", plain origin with one more handler" : ""), result);
             } finally {
                 clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             }
@@ -275,13 +287,16 @@ public final class LoadTool {
         /**
          * Binds the two UDP origins: plain, then with {@link SppCodec}. Their application echoes
          * each payload, or with {@code answer} replies {@code client=<address> <payload>} as the
-         * examples' udp-origin does.
+         * examples' udp-origin does. With {@code plainHop} the plain origin gets a handler in front
+         * that passes everything on.
          */
-        static Channel[] origins(EventLoopGroup group, int clients, boolean answer) throws InterruptedException {
+        static Channel[] origins(EventLoopGroup group, int clients, boolean answer, boolean plainHop)
+                throws InterruptedException {
             Class<? extends io.netty.channel.socket.DatagramChannel> cls = Epoll.isAvailable()
                     ? io.netty.channel.epoll.EpollDatagramChannel.class
                     : io.netty.channel.socket.nio.NioDatagramChannel.class;
-            return new Channel[] {udpOrigin(group, cls, null, answer), udpOrigin(group, cls, sppConfig(clients), answer)};
+            return new Channel[] {udpOrigin(group, cls, null, answer, plainHop),
+                udpOrigin(group, cls, sppConfig(clients), answer, false)};
         }
 
         private static UdpProxyConfig sppConfig(int clients) {
@@ -290,13 +305,16 @@ public final class LoadTool {
         }
 
         private static Channel udpOrigin(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
-                                         UdpProxyConfig config, boolean answer) throws InterruptedException {
+                                         UdpProxyConfig config, boolean answer, boolean hop)
+                throws InterruptedException {
             return new Bootstrap().group(group).channel(cls)
                     .handler(new ChannelInitializer<io.netty.channel.socket.DatagramChannel>() {
                         @Override
                         protected void initChannel(io.netty.channel.socket.DatagramChannel ch) {
                             if (config != null) {
                                 ch.pipeline().addLast(new SppCodec(config));
+                            } else if (hop) {
+                                ch.pipeline().addLast(new ChannelDuplexHandler());
                             }
                             // The application: echo to packet.sender(), as an unchanged UDP server does.
                             ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
@@ -400,7 +418,7 @@ public final class LoadTool {
         }
 
         private static void send(Channel ch, InetSocketAddress target, ByteBuf block, int[] starts, int[] next) {
-            int i = next[0]++ % (starts.length - 1);
+            int i = RANDOM ? ThreadLocalRandom.current().nextInt(starts.length - 1) : next[0]++ % (starts.length - 1);
             ch.write(new io.netty.channel.socket.DatagramPacket(
                     block.retainedSlice(starts[i], starts[i + 1] - starts[i]), target));
         }

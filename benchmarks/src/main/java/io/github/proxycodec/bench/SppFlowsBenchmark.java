@@ -94,12 +94,12 @@ public class SppFlowsBenchmark {
     /** One datagram in, its payload echoed to {@code packet.sender()} through the codec. */
     @Benchmark
     public int spp() {
-        return Inputs.echoLength(sppChannel, nextDatagram(), LOCAL, EDGE);
+        return Inputs.echoLength(sppChannel, nextDatagram(), LOCAL, EDGE, false);
     }
 
     /** The same round trip without the codec. */
     @Benchmark
     public int noCodec() {
-        return Inputs.echoLength(plainChannel, nextDatagram(), LOCAL, EDGE);
+        return Inputs.echoLength(plainChannel, nextDatagram(), LOCAL, EDGE, false);
     }
 }
