@@ -113,7 +113,7 @@ public final class LoadTool {
         EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, io);
         try (Origins origins = Origins.start(io, LoadTool::tcpOrigins, "tcp-origins")) {
             byte[] header = v2Header();
-            double[][] result = Origins.alternate(2, rounds, plain -> plain
+            double[][] result = origins.alternate(2, rounds, plain -> plain
                     ? run(clientGroup, clientClass, origins.plain, null, connections, concurrency)
                     : run(clientGroup, clientClass, origins.other, header, connections, concurrency), "conn/s");
             origins.report(String.format("tcp transport=%s connections=%d per round, concurrency=%d, rounds=%d",
@@ -169,8 +169,8 @@ public final class LoadTool {
         }
     }
 
-    /** Runs {@code total} connections, {@code concurrency} at a time; returns completions per second. */
-    private static double run(EventLoopGroup group, Class<? extends SocketChannel> cls, InetSocketAddress target,
+    /** Runs {@code total} connections, {@code concurrency} at a time; returns how long it took. */
+    private static Origins.Measured run(EventLoopGroup group, Class<? extends SocketChannel> cls, InetSocketAddress target,
                               byte[] header, int total, int concurrency) throws InterruptedException {
         AtomicInteger started = new AtomicInteger();
         AtomicLong done = new AtomicLong();
@@ -235,7 +235,7 @@ public final class LoadTool {
         if (errors.get() > 0 || done.get() != total) {
             throw new IllegalStateException("errors=" + errors.get() + " answered=" + done.get() + " of " + total);
         }
-        return total / secs;
+        return new Origins.Measured(total, secs);
     }
 
     /** The UDP half: SPP origin against a plain echo origin. */
@@ -273,7 +273,7 @@ public final class LoadTool {
                 java.util.Arrays.fill(bare, PAYLOAD);
                 // Rounds alternate, so that whatever else the machine is doing weighs on both
                 // origins alike; the warm-up rounds let the JIT settle on both paths.
-                double[][] result = Origins.alternate(3, rounds, plain -> plain
+                double[][] result = origins.alternate(3, rounds, plain -> plain
                         ? blast(clientGroup, cls, origins.plain, bare, window, seconds, false, answer)
                         : blast(clientGroup, cls, origins.other, framed, window, seconds, true, answer), "dgram/s");
                 origins.report(String.format("udp transport=%s window=%d clients=%d%s rounds=%d of %.1f s, application %s%s",
@@ -342,8 +342,8 @@ public final class LoadTool {
                     }).bind("127.0.0.1", 0).sync().channel();
         }
 
-        /** Keeps {@code window} datagrams in flight for {@code seconds}; returns replies per second. */
-        private static double blast(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
+        /** Keeps {@code window} datagrams in flight for {@code seconds}; returns the replies and the time. */
+        private static Origins.Measured blast(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> cls,
                                     InetSocketAddress target, byte[][] bytes, int window, double seconds,
                                     boolean checkEcho, boolean answer) throws InterruptedException {
             AtomicLong replies = new AtomicLong();
@@ -414,7 +414,7 @@ public final class LoadTool {
             if (bad.get() > 0) {
                 throw new IllegalStateException(bad.get() + " replies without their SPP header");
             }
-            return got / secs;
+            return new Origins.Measured(got, secs);
         }
 
         private static void send(Channel ch, InetSocketAddress target, ByteBuf block, int[] starts, int[] next) {

@@ -30,9 +30,16 @@ final class Origins implements AutoCloseable {
         Channel[] bind(EventLoopGroup group) throws InterruptedException;
     }
 
-    /** Runs one round against the plain origin or the other one; returns its rate. */
+    /** Runs one round against the plain origin or the other one; returns what it did. */
     interface Round {
-        double run(boolean plain) throws InterruptedException;
+        Measured run(boolean plain) throws InterruptedException;
+    }
+
+    /** What a round did: {@code count} connections or datagrams answered in {@code seconds}. */
+    record Measured(double count, double seconds) {
+        double rate() {
+            return count / seconds;
+        }
     }
 
     final InetSocketAddress plain;
@@ -123,27 +130,75 @@ final class Origins implements AutoCloseable {
      * Runs {@code warmups} unreported rounds against each origin, then {@code rounds} rounds
      * with the codec, each between two plain rounds; prints every round and returns the ratios
      * (each round's rate over the mean of the plain rounds on either side of it), the plain
-     * rates and the rates with the codec.
+     * rates and the rates with the codec; then, when the origins run in their own JVM, the same
+     * three for the origins' CPU time per connection or datagram (the ratio is the plain
+     * origin's CPU time over the codec's: like the rates, higher is better for the codec).
      */
-    static double[][] alternate(int warmups, int rounds, Round round, String unit) throws InterruptedException {
+    double[][] alternate(int warmups, int rounds, Round round, String unit) throws InterruptedException {
         for (int i = 0; i < warmups; i++) {
             round.run(true);
             round.run(false);
         }
         double[] plainRates = new double[rounds + 1];
         double[] rates = new double[rounds];
-        plainRates[0] = round.run(true);
+        double[] plainCpu = new double[rounds + 1];
+        double[] cpu = new double[rounds];
+        double[] m = measure(round, true);
+        plainRates[0] = m[0];
+        plainCpu[0] = m[1];
         for (int r = 0; r < rounds; r++) {
-            rates[r] = round.run(false);
-            plainRates[r + 1] = round.run(true);
+            m = measure(round, false);
+            rates[r] = m[0];
+            cpu[r] = m[1];
+            m = measure(round, true);
+            plainRates[r + 1] = m[0];
+            plainCpu[r + 1] = m[1];
         }
         double[] ratios = new double[rounds];
+        double[] cpuRatios = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             ratios[r] = rates[r] / ((plainRates[r] + plainRates[r + 1]) / 2);
-            System.out.printf("round %d: plain %.0f %s, with the codec %.0f %s, ratio %.3f%n",
-                    r + 1, plainRates[r], unit, rates[r], unit, ratios[r]);
+            cpuRatios[r] = ((plainCpu[r] + plainCpu[r + 1]) / 2) / cpu[r];
+            System.out.printf("round %d: plain %.0f %s, with the codec %.0f %s, ratio %.3f%s%n",
+                    r + 1, plainRates[r], unit, rates[r], unit, ratios[r], cpu[r] > 0
+                            ? String.format("; origin CPU per %s %.2f and %.2f us, ratio %.3f",
+                                    unit.substring(0, unit.indexOf('/')), plainCpu[r] / 1e3, cpu[r] / 1e3, cpuRatios[r])
+                            : "");
         }
-        return new double[][] {ratios, plainRates, rates};
+        return new double[][] {ratios, plainRates, rates, cpuRatios, plainCpu, cpu};
+    }
+
+    /** Runs one round; returns its rate and the origins' CPU nanoseconds per unit (0 if unknown). */
+    private double[] measure(Round round, boolean plain) throws InterruptedException {
+        long before = cpuNanos();
+        Measured m = round.run(plain);
+        long after = cpuNanos();
+        return new double[] {m.rate(), before < 0 || after < 0 ? 0 : (after - before) / m.count()};
+    }
+
+    /**
+     * The CPU time of every thread of the origins' JVM so far, in nanoseconds, from Linux's
+     * {@code /proc/<pid>/task/<tid>/schedstat}; -1 when the origins run in this JVM or it cannot
+     * be read.
+     */
+    private long cpuNanos() {
+        if (child == null) {
+            return -1;
+        }
+        File[] tasks = new File("/proc/" + child.pid() + "/task").listFiles();
+        if (tasks == null) {
+            return -1;
+        }
+        long sum = 0;
+        for (File t : tasks) {
+            try {
+                String line = java.nio.file.Files.readString(new File(t, "schedstat").toPath()).trim();
+                sum += Long.parseLong(line.substring(0, line.indexOf(' ')));
+            } catch (IOException | RuntimeException e) {
+                // a thread that ended between the listing and the read: its time is lost, a few ms at most
+            }
+        }
+        return sum;
     }
 
     /** Prints the summary line of {@link #alternate}'s result. */
@@ -151,6 +206,12 @@ final class Origins implements AutoCloseable {
         System.out.printf("%s: plain median %.0f/s, with the codec median %.0f/s, ratio median %.3f (quartiles %.3f-%.3f)%n",
                 what, quantile(result[1], 0.5), quantile(result[2], 0.5), quantile(result[0], 0.5),
                 quantile(result[0], 0.25), quantile(result[0], 0.75));
+        if (quantile(result[5], 0.5) > 0) {
+            System.out.printf("origins' CPU time per unit: plain median %.2f us, with the codec median %.2f us,"
+                            + " ratio (plain / with the codec) median %.3f (quartiles %.3f-%.3f)%n",
+                    quantile(result[4], 0.5) / 1e3, quantile(result[5], 0.5) / 1e3, quantile(result[3], 0.5),
+                    quantile(result[3], 0.25), quantile(result[3], 0.75));
+        }
         System.out.println(pinned() ? "origins pinned to CPU 0 (own JVM), clients to CPU 1"
                 : "origins and clients in one JVM, not pinned");
     }
