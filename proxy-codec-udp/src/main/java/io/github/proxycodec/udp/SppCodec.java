@@ -322,9 +322,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         long b16 = from.getLong(at + 16);
         long b24 = from.getLong(at + 24);
         long b30 = from.getLong(at + 30);
-        if (flow != null ? !flow.matches(b0, b8, b16, b24, b30)
-                : b0 != header.bytesAt(0, 8) || b8 != header.bytesAt(8, 8) || b16 != header.bytesAt(16, 8)
-                        || b24 != header.bytesAt(24, 8) || b30 != header.bytesAt(30, 8)) {
+        if (!(flow != null ? flow.matches(b0, b8, b16, b24, b30) : header.matches(b0, b8, b16, b24, b30))) {
             return null;
         }
         passed = null; // sent once

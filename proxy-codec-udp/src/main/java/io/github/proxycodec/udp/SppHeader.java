@@ -124,6 +124,15 @@ public final class SppHeader {
         }
     }
 
+    /**
+     * Whether this header's 38 bytes, read as big-endian words at 0, 8, 16, 24 and 30 (the last
+     * two overlap), are these.
+     */
+    boolean matches(long b0, long b8, long b16, long b24, long b30) {
+        return b0 == bytesAt(0, 8) && b8 == bytesAt(8, 8) && b16 == bytesAt(16, 8) && b24 == bytesAt(24, 8)
+                && b30 == bytesAt(30, 8);
+    }
+
     /** Returns {@code n} (at most 8) bytes from {@code at} as a big-endian number. */
     long bytesAt(int at, int n) {
         long v = 0;
