@@ -1,5 +1,6 @@
 package io.github.proxycodec.bench;
 
+import io.github.proxycodec.udp.SppHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -71,6 +72,23 @@ final class Inputs {
         int n = reply.content().readableBytes();
         reply.release();
         return n;
+    }
+
+    /**
+     * The SPP datagram of the {@code i}-th of many distinct clients (198.18.0.0/15, a port per
+     * client), through one proxy address, carrying {@code payload}.
+     */
+    static byte[] sppDatagram(int i, byte[] payload) {
+        try {
+            InetSocketAddress client = new InetSocketAddress(java.net.InetAddress.getByAddress(
+                    new byte[] {(byte) 198, (byte) (18 + (i >>> 16 & 1)), (byte) (i >>> 8), (byte) i}), 1024 + i % 60000);
+            byte[] h = SppHeader.of(client, new InetSocketAddress("203.0.113.1", 53)).toByteArray();
+            byte[] d = java.util.Arrays.copyOf(h, h.length + payload.length);
+            System.arraycopy(payload, 0, d, h.length, payload.length);
+            return d;
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // only for a wrong array length
+        }
     }
 
     static byte[] hex(String s) {

@@ -260,13 +260,7 @@ public final class LoadTool {
                     String.valueOf(clients), String.valueOf(answer), String.valueOf(plainHop))) {
                 byte[][] framed = new byte[clients][];
                 for (int i = 0; i < clients; i++) {
-                    InetSocketAddress client = new InetSocketAddress(
-                            java.net.InetAddress.getByAddress(new byte[] {(byte) 198, (byte) (18 + (i >>> 16 & 1)),
-                                    (byte) (i >>> 8), (byte) i}), 1024 + i % 60000);
-                    byte[] h = SppHeader.of(client, new InetSocketAddress("203.0.113.1", 53)).toByteArray();
-                    framed[i] = new byte[h.length + PAYLOAD.length];
-                    System.arraycopy(h, 0, framed[i], 0, h.length);
-                    System.arraycopy(PAYLOAD, 0, framed[i], h.length, PAYLOAD.length);
+                    framed[i] = Inputs.sppDatagram(i, PAYLOAD);
                 }
                 // The plain origin gets the bare payload, from as many clients' worth of datagrams.
                 byte[][] bare = new byte[clients][];

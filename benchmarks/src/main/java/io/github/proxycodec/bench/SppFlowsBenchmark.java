@@ -5,7 +5,6 @@ import io.github.proxycodec.udp.SppCodec;
 import io.github.proxycodec.udp.SppHeader;
 import io.github.proxycodec.udp.UdpProxyConfig;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,9 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -53,20 +50,14 @@ public class SppFlowsBenchmark {
     private EmbeddedChannel plainChannel;
 
     @Setup
-    public void setup() throws UnknownHostException {
+    public void setup() {
         UdpProxyConfig config = UdpProxyConfig.builder()
                 .trustedEdges(TrustedProxies.of("127.0.0.1/32")).maxFlows(Math.max(clients, 1024)).build();
         sppChannel = new EmbeddedChannel(new SppCodec(config));
         plainChannel = new EmbeddedChannel();
         datagrams = new ByteBuf[clients];
-        InetSocketAddress proxy = new InetSocketAddress("203.0.113.1", 53);
         for (int i = 0; i < clients; i++) {
-            InetSocketAddress client = new InetSocketAddress(InetAddress.getByAddress(
-                    new byte[] {(byte) 198, (byte) (18 + (i >>> 16 & 1)), (byte) (i >>> 8), (byte) i}), 1024 + i % 60000);
-            ByteBuf d = Unpooled.directBuffer(SppHeader.LENGTH + PAYLOAD.length);
-            SppHeader.of(client, proxy).writeTo(d);
-            d.writeBytes(PAYLOAD);
-            datagrams[i] = d;
+            datagrams[i] = Inputs.direct(Inputs.sppDatagram(i, PAYLOAD));
         }
         for (int i = 0; i < clients; i++) {
             int n = spp();
