@@ -37,7 +37,8 @@ import java.net.UnknownHostException;
  * A bare {@code ByteBuf} (which a connected channel would send without an address) is refused
  * in the same way. The reply's payload is copied behind the header into one direct buffer, cut
  * from a 16 KiB block the codec keeps (freed once the handler is removed and the last reply cut
- * from it is sent); the message written is released at once. One exception copies nothing: a
+ * from it is sent; a reply over 2 KiB gets a buffer of its own); the message written is
+ * released at once. One exception copies nothing: a
  * reply whose payload is the content of the datagram last passed on, unread (an echo, or a
  * reply written over the request within its length), behind bytes that are still the reply's
  * own header, is sent from the received buffer as it lies, header and payload together.
@@ -124,9 +125,11 @@ public final class SppCodec extends AbstractUdpProxyCodec {
 
         /**
          * Returns a new address equal to the client's: what the application gets as
-         * {@code sender()}. Built from the words kept here rather than shared with the flow, so
-         * that an application reading it finds it in cache, as it finds an address the
-         * transport has just built, and not among the objects of thousands of flows.
+         * {@code sender()}. For an IPv4 client (the usual case) it is built from the words kept
+         * here rather than shared with the flow, so that an application reading it finds it in
+         * cache, as it finds an address the transport has just built, and not among the objects
+         * of thousands of flows. An IPv6 client's new address shares the flow's
+         * {@code InetAddress}.
          */
         InetSocketAddress newClientAddress() {
             if (!v4()) {
@@ -267,9 +270,10 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     }
 
     /**
-     * Writes header + payload to the edge as one buffer. Owns {@code msg}: releases it once its
+     * Writes header + payload to the edge as one buffer. Owns {@code msg}: either its reference
+     * goes on with the payload sent in place ({@link #inPlace}), or it is released once its
      * payload is copied behind the header (a datagram is small, and one contiguous buffer is
-     * cheaper to build and to send than a composite); the new buffer goes to the transport.
+     * cheaper to build and to send than a composite); the buffer sent goes to the transport.
      * The header comes from {@code flow} if given, else from {@code header}.
      */
     private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
