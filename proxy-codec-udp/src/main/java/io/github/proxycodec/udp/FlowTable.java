@@ -8,8 +8,9 @@ import java.util.function.LongSupplier;
 
 /**
  * A bounded table of flows keyed by socket address, with least-recently-used eviction and idle
- * expiry: the only place the UDP codecs keep per-client state, so a flood of spoofed clients
- * cannot grow memory past {@code maxEntries}.
+ * expiry: where {@link ProxyV2DatagramCodec} keeps its per-client state, so a flood of spoofed
+ * clients cannot grow memory past {@code maxEntries}. ({@link SppCodec}, whose flows are all
+ * alike, keeps them flat in a {@link SppFlowTable} under the same rules.)
  *
  * <p>Confined to one channel's event loop: no locks. The table is intrusive: a codec's flow
  * class extends {@link Node}, which carries the key and the table's links, so each flow is one
@@ -338,7 +339,7 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         return ((b[i] & 0xFF) << 24) | ((b[i + 1] & 0xFF) << 16) | ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
     }
 
-    private static int hash(long seed, int w0, int w1, int w2, int w3, int port) {
+    static int hash(long seed, int w0, int w1, int w2, int w3, int port) {
         long h = mix(seed + ((long) w0 << 32 | (w1 & 0xFFFFFFFFL)));
         h = mix(h + ((long) w2 << 32 | (w3 & 0xFFFFFFFFL)));
         h = mix(h + port);
@@ -346,7 +347,7 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     }
 
     /** The 64-bit finaliser of SplitMix64: a bijection that spreads every input bit. */
-    private static long mix(long z) {
+    static long mix(long z) {
         z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
         z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
         return z ^ (z >>> 33);

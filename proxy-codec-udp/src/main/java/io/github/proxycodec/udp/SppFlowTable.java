@@ -1,0 +1,506 @@
+package io.github.proxycodec.udp;
+
+import io.netty.buffer.ByteBuf;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * {@link SppCodec}'s flows, one per client, each kept in one 64-byte slot of a flat array: the
+ * header's 38 bytes (as the five words a datagram's header is read as), the time of last use,
+ * the links of the use order and a key of the edge it came through. With many clients, the
+ * state a datagram needs is then one random read of memory, where a table of flow objects
+ * costs a bucket, the flow object and the objects it points to.
+ *
+ * <p>The same rules as {@link FlowTable}: bounded by {@code maxEntries} with the least
+ * recently used flow evicted, flows idle for the idle timeout expired lazily from the old end
+ * of the use order on every {@link #now()}, clients hashed with a secret per-table seed, and
+ * the flow last used remembered ({@link #recent()}). Open addressing with linear probing, at
+ * most half full, and deletion by shifting back the slots after the hole, so there are no
+ * tombstones. A slot's index is valid until the next call that adds or removes a flow
+ * (including {@link #now()}); {@link #recent()} follows its flow.
+ *
+ * <p>Confined to one channel's event loop; only the counters and the size are safe to read
+ * from other threads.
+ */
+final class SppFlowTable {
+
+    /** Told about each flow removed by eviction or expiry (not by replacement or {@link #clear}). */
+    interface RemovalListener {
+        void removed(InetSocketAddress client, InetSocketAddress edge, boolean expired);
+    }
+
+    /** No slot. */
+    static final int NONE = -1;
+
+    private static final int WORDS = 8;
+    // The words of a slot. W0 is never 0 in a used slot (it starts with the magic number), so a
+    // free slot is one whose W0 is 0.
+    private static final int W0 = 0;
+    private static final int W8 = 1;
+    private static final int W16 = 2;
+    private static final int W24 = 3;
+    private static final int W30 = 4;
+    private static final int SEEN = 5;
+    /** The older neighbour's index in the high half, the newer one's in the low half. */
+    private static final int LINKS = 6;
+    private static final int EDGE = 7;
+
+    private static final int MIN_SLOTS = 16;
+    /** 64 Mi slots (4 GiB): beyond this, the table fills to 7/8 and then evicts. */
+    private static final int MAX_SLOTS = 1 << 26;
+    private static final long IPV4_EDGE = 1L << 62;
+    private static final long OTHER_EDGE = 1L << 63;
+
+    private long[] slots;
+    private InetSocketAddress[] edges;
+    private int count;
+    private int eldest = NONE;
+    private int youngest = NONE;
+    private int recent = NONE;
+    /** The edge object of the recent flow, when known without reading {@link #edges}. */
+    private InetSocketAddress recentEdge;
+
+    private final int maxEntries;
+    private final long idleNanos;
+    private final LongSupplier clock;
+    private final RemovalListener listener;
+    private final long seed;
+
+    private volatile long evictions;
+    private volatile long expirations;
+    private volatile int size;
+
+    SppFlowTable(int maxEntries, long idleNanos, LongSupplier clock, RemovalListener listener) {
+        this(maxEntries, idleNanos, clock, listener, ThreadLocalRandom.current().nextLong());
+    }
+
+    SppFlowTable(int maxEntries, long idleNanos, LongSupplier clock, RemovalListener listener, long seed) {
+        if (maxEntries < 1 || idleNanos <= 0) {
+            throw new IllegalArgumentException("maxEntries " + maxEntries + ", idleNanos " + idleNanos);
+        }
+        this.maxEntries = Math.min(maxEntries, MAX_SLOTS - MAX_SLOTS / 8);
+        this.idleNanos = idleNanos;
+        this.clock = clock;
+        this.listener = listener;
+        this.seed = seed;
+        allocate(MIN_SLOTS);
+    }
+
+    private void allocate(int n) {
+        slots = new long[n * WORDS];
+        edges = new InetSocketAddress[n];
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    /**
+     * Returns the key of an edge: an IPv4 edge's address and port exactly; for any other, a
+     * seeded digest with the top bit set, which a match must confirm with {@link #edge(int)}.
+     */
+    long edgeKey(InetSocketAddress edge) {
+        InetAddress ip = edge.getAddress();
+        if (ip instanceof Inet4Address) {
+            // An IPv4 address's hashCode is the address itself.
+            return IPV4_EDGE | (ip.hashCode() & 0xFFFF_FFFFL) << 16 | edge.getPort();
+        }
+        return OTHER_EDGE | FlowTable.seededHash(edge, ~seed) & 0xFFFF_FFFFL;
+    }
+
+    /** Whether a match on {@code edgeKey} must be confirmed by comparing the edge objects. */
+    static boolean edgeKeyInexact(long edgeKey) {
+        return edgeKey < 0;
+    }
+
+    /** This table's hash of the client in a header read as words (see {@link SppHeader#matches}). */
+    int hash(long b0, long b8, long b16, long b30) {
+        return FlowTable.hash(seed, (int) (b0 >>> 16), (int) (b0 << 16 | b8 >>> 48), (int) (b8 >>> 16),
+                (int) (b8 << 16 | b16 >>> 48), (int) (b30 >>> 16) & 0xFFFF);
+    }
+
+    private int hashOf(int slot) {
+        int o = slot * WORDS;
+        return hash(slots[o + W0], slots[o + W8], slots[o + W16], slots[o + W30]);
+    }
+
+    // ------------------------------------------------------------------ lookups
+
+    /**
+     * Returns the slot of the flow with exactly this header through an edge with this key, or
+     * {@link #NONE}. {@code hash} is {@link #hash} of the header. Call {@link #now()} first.
+     */
+    int find(int hash, long b0, long b8, long b16, long b24, long b30, long edgeKey) {
+        long[] s = slots;
+        int mask = edges.length - 1;
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
+            int o = i * WORDS;
+            long w = s[o + W0];
+            if (w == b0 && s[o + W8] == b8 && s[o + W16] == b16 && s[o + W24] == b24 && s[o + W30] == b30
+                    && s[o + EDGE] == edgeKey) {
+                return i;
+            }
+            if (w == 0) {
+                return NONE;
+            }
+        }
+    }
+
+    /** Returns the slot of {@code client}'s flow, or {@link #NONE}. Call {@link #now()} first. */
+    int find(InetSocketAddress client) {
+        if (client.isUnresolved()) {
+            return NONE; // only ever filled from datagrams, which carry IP addresses
+        }
+        int r = recent;
+        if (r != NONE && isClient(r, client)) {
+            return r;
+        }
+        long[] s = slots;
+        int mask = edges.length - 1;
+        for (int i = FlowTable.seededHash(client, seed) & mask; ; i = (i + 1) & mask) {
+            if (s[i * WORDS + W0] == 0) {
+                return NONE;
+            }
+            if (isClient(i, client)) {
+                return i;
+            }
+        }
+    }
+
+    /** Whether the flow in {@code slot} is {@code client}'s. */
+    boolean isClient(int slot, InetSocketAddress client) {
+        int o = slot * WORDS;
+        long b0 = slots[o + W0];
+        long b8 = slots[o + W8];
+        long b16 = slots[o + W16];
+        if (client.getPort() != ((int) (slots[o + W30] >>> 16) & 0xFFFF)) {
+            return false;
+        }
+        InetAddress ip = client.getAddress();
+        if (ip instanceof Inet4Address) {
+            // IPv4-mapped: ten zero bytes and 0xFFFF after the magic number, then the address.
+            return (b0 & 0xFFFF_FFFF_FFFFL) == 0 && b8 >>> 16 == 0xFFFFL
+                    && (int) (b8 << 16 | b16 >>> 48) == ip.hashCode();
+        }
+        byte[] a = ip.getAddress();
+        if (a.length != 16) {
+            return false;
+        }
+        long hi = 0;
+        long lo = 0;
+        for (int i = 0; i < 8; i++) {
+            hi = hi << 8 | (a[i] & 0xFF);
+            lo = lo << 8 | (a[8 + i] & 0xFF);
+        }
+        // The client address is bytes 2 to 17 of the header.
+        return hi == (b0 << 16 | b8 >>> 48) && lo == (b8 << 16 | b16 >>> 48);
+    }
+
+    /** Whether the flow in {@code slot} has exactly this header. */
+    boolean matches(int slot, long b0, long b8, long b16, long b24, long b30) {
+        int o = slot * WORDS;
+        long[] s = slots;
+        return s[o + W0] == b0 && s[o + W8] == b8 && s[o + W16] == b16 && s[o + W24] == b24 && s[o + W30] == b30;
+    }
+
+    /** Writes the header of the flow in {@code slot} to {@code out}. */
+    void writeHeader(int slot, ByteBuf out) {
+        int o = slot * WORDS;
+        long[] s = slots;
+        out.writeLong(s[o + W0]).writeLong(s[o + W8]).writeLong(s[o + W16]).writeLong(s[o + W24])
+                .writeInt((int) (s[o + W30] >>> 16)).writeShort((int) s[o + W30]);
+    }
+
+    /** The header of the flow in {@code slot}. */
+    SppHeader header(int slot) {
+        int o = slot * WORDS;
+        long[] s = slots;
+        return SppHeader.ofWords(s[o + W0], s[o + W8], s[o + W16], s[o + W24], s[o + W30]);
+    }
+
+    /** The edge the flow in {@code slot} came through. */
+    InetSocketAddress edge(int slot) {
+        return slot == recent && recentEdge != null ? recentEdge : edges[slot];
+    }
+
+    /**
+     * Returns the slot of the flow last found, used or added, or {@link #NONE} once it has left
+     * the table. Call {@link #now()} first, so that it is not an expired one.
+     */
+    int recent() {
+        return recent;
+    }
+
+    // ------------------------------------------------------------------ changes
+
+    /** Reads the clock and removes every flow idle for at least the idle timeout; returns the time read. */
+    long now() {
+        long now = clock.getAsLong();
+        expireIdle(now);
+        return now;
+    }
+
+    /** Removes every flow idle for at least the idle timeout. */
+    void expireIdle(long now) {
+        int e = eldest;
+        if (e == NONE || now - slots[e * WORDS + SEEN] < idleNanos) {
+            return; // use order: if the eldest is still live, so is everything else
+        }
+        do {
+            report(e, true);
+            e = eldest;
+        } while (e != NONE && now - slots[e * WORDS + SEEN] >= idleNanos);
+        size = count;
+    }
+
+    /**
+     * Marks the flow in {@code slot} used at {@code now} (from {@link #now()}); {@code edge}
+     * is the object it was matched with (equal to its edge), or {@code null}.
+     */
+    void use(int slot, long now, InetSocketAddress edge) {
+        long[] s = slots;
+        s[slot * WORDS + SEEN] = now;
+        recent = slot;
+        recentEdge = edge;
+        int y = youngest;
+        if (slot != y) {
+            long links = s[slot * WORDS + LINKS];
+            int older = older(links);
+            int newer = newer(links); // not NONE: slot is not the youngest
+            if (older == NONE) {
+                eldest = newer;
+            } else {
+                setNewer(older, newer);
+            }
+            setOlder(newer, older);
+            s[slot * WORDS + LINKS] = links(y, NONE);
+            setNewer(y, slot);
+            youngest = slot;
+        }
+    }
+
+    /**
+     * Adds the flow of a header (read as words, starting with the magic number) through
+     * {@code edge}, marked used at {@code now}, in place of the client's flow if it has one;
+     * evicts the least recently used flow if the table is over its bound.
+     *
+     * @return the new flow's slot
+     */
+    int put(long b0, long b8, long b16, long b24, long b30, InetSocketAddress edge, long now) {
+        if (b0 >>> 48 != SppHeader.MAGIC) {
+            throw new IllegalArgumentException("not an SPP header: " + Long.toHexString(b0));
+        }
+        int hash = hash(b0, b8, b16, b30);
+        int old = findClient(hash, b0, b8, b16, b30);
+        if (old != NONE) {
+            remove(old);
+        }
+        if (count >= edges.length / 2 && edges.length < MAX_SLOTS) {
+            resize(edges.length * 2);
+        }
+        int i = insert(slots, edges.length - 1, hash, b0, b8, b16, b24, b30, now, edgeKey(edge));
+        edges[i] = edge;
+        linkYoungest(i);
+        count++;
+        recent = i;
+        recentEdge = edge;
+        if (count > maxEntries) {
+            evictions++;
+            report(eldest, false); // may move the new flow's slot; recent follows it
+        }
+        size = count;
+        return recent;
+    }
+
+    /** Removes every flow without counting or reporting. */
+    void clear() {
+        allocate(MIN_SLOTS);
+        eldest = NONE;
+        youngest = NONE;
+        recent = NONE;
+        recentEdge = null;
+        count = 0;
+        size = 0;
+    }
+
+    private int findClient(int hash, long b0, long b8, long b16, long b30) {
+        long[] s = slots;
+        int mask = edges.length - 1;
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
+            int o = i * WORDS;
+            long w = s[o + W0];
+            if (w == 0) {
+                return NONE;
+            }
+            // Client address: bytes 2 to 17; client port: bytes 34 and 35.
+            if (w == b0 && s[o + W8] == b8 && s[o + W16] >>> 48 == b16 >>> 48
+                    && (s[o + W30] >>> 16 & 0xFFFF) == (b30 >>> 16 & 0xFFFF)) {
+                return i;
+            }
+        }
+    }
+
+    private static int insert(long[] s, int mask, int hash, long b0, long b8, long b16, long b24, long b30,
+                              long seen, long edgeKey) {
+        int i = hash & mask;
+        while (s[i * WORDS + W0] != 0) {
+            i = (i + 1) & mask;
+        }
+        int o = i * WORDS;
+        s[o + W0] = b0;
+        s[o + W8] = b8;
+        s[o + W16] = b16;
+        s[o + W24] = b24;
+        s[o + W30] = b30;
+        s[o + SEEN] = seen;
+        s[o + EDGE] = edgeKey;
+        return i;
+    }
+
+    /** Removes the flow in {@code slot} and tells the listener. */
+    private void report(int slot, boolean expired) {
+        InetSocketAddress client = header(slot).client();
+        InetSocketAddress edge = edges[slot];
+        remove(slot);
+        if (expired) {
+            expirations++;
+        }
+        listener.removed(client, edge, expired);
+    }
+
+    private void remove(int slot) {
+        unlink(slot);
+        count--;
+        if (recent == slot) {
+            recent = NONE;
+            recentEdge = null;
+        }
+        // Shift back every following slot of the run whose home is at or before the hole, so
+        // that no lookup meets a free slot before its flow.
+        long[] s = slots;
+        int mask = edges.length - 1;
+        int hole = slot;
+        for (int j = (slot + 1) & mask; s[j * WORDS + W0] != 0; j = (j + 1) & mask) {
+            int home = hashOf(j) & mask;
+            if (((j - home) & mask) >= ((j - hole) & mask)) {
+                move(j, hole);
+                hole = j;
+            }
+        }
+        Arrays.fill(s, hole * WORDS, hole * WORDS + WORDS, 0L);
+        edges[hole] = null;
+    }
+
+    private void move(int from, int to) {
+        long[] s = slots;
+        System.arraycopy(s, from * WORDS, s, to * WORDS, WORDS);
+        edges[to] = edges[from];
+        long links = s[to * WORDS + LINKS];
+        int older = older(links);
+        int newer = newer(links);
+        if (older == NONE) {
+            eldest = to;
+        } else {
+            setNewer(older, to);
+        }
+        if (newer == NONE) {
+            youngest = to;
+        } else {
+            setOlder(newer, to);
+        }
+        if (recent == from) {
+            recent = to;
+        }
+    }
+
+    private void resize(int n) {
+        long[] old = slots;
+        InetSocketAddress[] oldEdges = edges;
+        allocate(n);
+        int mask = n - 1;
+        int e = eldest;
+        eldest = NONE;
+        youngest = NONE;
+        recent = NONE; // only put resizes, and it sets the recent flow after
+        recentEdge = null;
+        while (e != NONE) {
+            int o = e * WORDS;
+            int next = newer(old[o + LINKS]);
+            int i = insert(slots, mask, hash(old[o + W0], old[o + W8], old[o + W16], old[o + W30]),
+                    old[o + W0], old[o + W8], old[o + W16], old[o + W24], old[o + W30], old[o + SEEN], old[o + EDGE]);
+            edges[i] = oldEdges[e];
+            linkYoungest(i);
+            e = next;
+        }
+    }
+
+    private void linkYoungest(int slot) {
+        slots[slot * WORDS + LINKS] = links(youngest, NONE);
+        if (youngest == NONE) {
+            eldest = slot;
+        } else {
+            setNewer(youngest, slot);
+        }
+        youngest = slot;
+    }
+
+    private void unlink(int slot) {
+        long links = slots[slot * WORDS + LINKS];
+        int older = older(links);
+        int newer = newer(links);
+        if (older == NONE) {
+            eldest = newer;
+        } else {
+            setNewer(older, newer);
+        }
+        if (newer == NONE) {
+            youngest = older;
+        } else {
+            setOlder(newer, older);
+        }
+    }
+
+    private static long links(int older, int newer) {
+        return (long) older << 32 | (newer & 0xFFFF_FFFFL);
+    }
+
+    private static int older(long links) {
+        return (int) (links >> 32);
+    }
+
+    private static int newer(long links) {
+        return (int) links;
+    }
+
+    private void setOlder(int slot, int older) {
+        int o = slot * WORDS + LINKS;
+        slots[o] = (long) older << 32 | (slots[o] & 0xFFFF_FFFFL);
+    }
+
+    private void setNewer(int slot, int newer) {
+        int o = slot * WORDS + LINKS;
+        slots[o] = (slots[o] & 0xFFFF_FFFF_0000_0000L) | (newer & 0xFFFF_FFFFL);
+    }
+
+    // ------------------------------------------------------------------ counters
+
+    int size() {
+        return size;
+    }
+
+    long evictions() {
+        return evictions;
+    }
+
+    long expirations() {
+        return expirations;
+    }
+
+    /** The number of slots, for tests. */
+    int capacity() {
+        return edges.length;
+    }
+}

@@ -1,0 +1,270 @@
+package io.github.proxycodec.udp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static io.github.proxycodec.udp.Udp.addr;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SppFlowTableTest {
+
+    private static final InetSocketAddress PROXY = addr("198.51.100.1", 53);
+    private static final InetSocketAddress EDGE = addr("127.0.0.1", 40000);
+    private static final InetSocketAddress EDGE2 = addr("127.0.0.2", 40000);
+    private static final InetSocketAddress EDGE6 = addr("::1", 40000);
+    private static final long IDLE = TimeUnit.SECONDS.toNanos(10);
+
+    private final MockTicker clock = Ticker.newMockTicker();
+    private final List<String> removed = new ArrayList<>();
+
+    private SppFlowTable table(int max, long seed) {
+        return new SppFlowTable(max, IDLE, clock::nanoTime,
+                (client, edge, expired) -> removed.add((expired ? "expired " : "evicted ") + client + " via " + edge), seed);
+    }
+
+    /** A header as the five words a datagram's header is read as. */
+    private static long[] words(InetSocketAddress client, InetSocketAddress proxy) {
+        ByteBuf b = Unpooled.buffer(SppHeader.LENGTH);
+        try {
+            SppHeader.of(client, proxy).writeTo(b);
+            return new long[] {b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(30)};
+        } finally {
+            b.release();
+        }
+    }
+
+    private static int put(SppFlowTable t, InetSocketAddress client, InetSocketAddress proxy, InetSocketAddress edge,
+                           long now) {
+        long[] w = words(client, proxy);
+        return t.put(w[0], w[1], w[2], w[3], w[4], edge, now);
+    }
+
+    /** The decoder's lookup: the exact header through this edge, confirmed for an inexact edge key. */
+    private static int find(SppFlowTable t, InetSocketAddress client, InetSocketAddress proxy, InetSocketAddress edge) {
+        long[] w = words(client, proxy);
+        long key = t.edgeKey(edge);
+        int slot = t.find(t.hash(w[0], w[1], w[2], w[4]), w[0], w[1], w[2], w[3], w[4], key);
+        if (slot != SppFlowTable.NONE && SppFlowTable.edgeKeyInexact(key) && !edge.equals(t.edge(slot))) {
+            return SppFlowTable.NONE;
+        }
+        return slot;
+    }
+
+    @Test
+    void aClientsFlowIsFoundByItsHeaderAndEdgeOrByItsAddress() {
+        SppFlowTable t = table(10, 1);
+        InetSocketAddress a = addr("192.0.2.1", 1000);
+        InetSocketAddress b = addr("2001:db8::2", 2000);
+        put(t, a, PROXY, EDGE, t.now());
+        put(t, b, PROXY, EDGE6, t.now());
+        assertEquals(2, t.size());
+        int sa = find(t, a, PROXY, EDGE);
+        int sb = find(t, b, PROXY, EDGE6);
+        assertNotEquals(SppFlowTable.NONE, sa);
+        assertNotEquals(SppFlowTable.NONE, sb);
+        assertEquals(SppHeader.of(a, PROXY), t.header(sa));
+        assertEquals(SppHeader.of(b, PROXY), t.header(sb));
+        assertEquals(EDGE6, t.edge(sb));
+        assertEquals(sa, t.find(a));
+        assertEquals(sb, t.find(b));
+        // Another edge, another proxy port, another client port or address: not this flow.
+        assertEquals(SppFlowTable.NONE, find(t, a, PROXY, EDGE2));
+        assertEquals(SppFlowTable.NONE, find(t, b, PROXY, addr("::2", 40000)));
+        assertEquals(SppFlowTable.NONE, find(t, a, addr("198.51.100.1", 54), EDGE));
+        assertEquals(SppFlowTable.NONE, t.find(addr("192.0.2.1", 1001)));
+        assertEquals(SppFlowTable.NONE, t.find(addr("192.0.2.2", 1000)));
+        assertEquals(SppFlowTable.NONE, t.find(addr("2001:db8::3", 2000)));
+        assertEquals(SppFlowTable.NONE, t.find(InetSocketAddress.createUnresolved("example.com", 1000)));
+        // A new header for a known client replaces its flow, without a report.
+        put(t, a, addr("198.51.100.1", 54), EDGE2, t.now());
+        assertEquals(2, t.size());
+        assertEquals(SppFlowTable.NONE, find(t, a, PROXY, EDGE));
+        assertEquals(EDGE2, t.edge(t.find(a)));
+        assertEquals(List.of(), removed);
+    }
+
+    @Test
+    void onlyHeadersStartingWithTheMagicNumberAreAdded() {
+        SppFlowTable t = table(10, 1);
+        assertThrows(IllegalArgumentException.class, () -> t.put(0, 1, 2, 3, 4, EDGE, 0));
+        assertEquals(0, t.size());
+    }
+
+    @Test
+    void theLeastRecentlyUsedIsEvictedAndIdleFlowsExpire() {
+        SppFlowTable t = table(3, 7);
+        InetSocketAddress a = addr("192.0.2.1", 1);
+        InetSocketAddress b = addr("192.0.2.2", 2);
+        InetSocketAddress c = addr("2001:db8::3", 3);
+        InetSocketAddress d = addr("192.0.2.4", 4);
+        put(t, a, PROXY, EDGE, t.now());
+        put(t, b, PROXY, EDGE, t.now());
+        put(t, c, PROXY, EDGE6, t.now());
+        t.use(find(t, a, PROXY, EDGE), t.now(), null); // a is now the most recently used
+        put(t, d, PROXY, EDGE, t.now());
+        assertEquals(List.of("evicted " + b + " via " + EDGE), removed);
+        assertEquals(1, t.evictions());
+        assertEquals(3, t.size());
+        clock.advance(9, TimeUnit.SECONDS);
+        t.use(t.find(c), t.now(), null);
+        clock.advance(1, TimeUnit.SECONDS);
+        t.now();
+        assertEquals(List.of("evicted " + b + " via " + EDGE, "expired " + a + " via " + EDGE,
+                "expired " + d + " via " + EDGE), removed);
+        assertEquals(2, t.expirations());
+        assertEquals(1, t.size());
+        clock.advance(9, TimeUnit.SECONDS);
+        t.now(); // c was last used 10 s ago
+        assertEquals(SppFlowTable.NONE, t.find(c));
+        assertEquals(0, t.size());
+        assertEquals(3, t.expirations());
+    }
+
+    /**
+     * Random operations against a model (an access-ordered map) in small and growing tables:
+     * collisions, deletions from the middle of runs, resizes and evictions must keep every
+     * flow findable, the use order exact and the reports the model's.
+     */
+    @Test
+    void behavesLikeAnAccessOrderedMapUnderRandomOperations() {
+        for (long seed = 0; seed < 12; seed++) {
+            for (int max : new int[] {1, 5, 40, 2000}) {
+                model(seed, max);
+            }
+        }
+    }
+
+    private record Flow(InetSocketAddress proxy, InetSocketAddress edge, long seen) {
+    }
+
+    private void model(long seed, int max) {
+        removed.clear();
+        Random r = new Random(seed * 31 + max);
+        SppFlowTable t = table(max, seed);
+        // In order of last use: a use is a remove and a put.
+        LinkedHashMap<InetSocketAddress, Flow> model = new LinkedHashMap<>();
+        List<String> expected = new ArrayList<>();
+        InetSocketAddress[] edges = {EDGE, EDGE2, EDGE6};
+        InetSocketAddress[] proxies = {PROXY, addr("198.51.100.1", 54), addr("2001:db8:cf::1", 53)};
+        int clients = Math.max(3, max * 3 / 2);
+        for (int step = 0; step < 3000; step++) {
+            InetSocketAddress client = r.nextBoolean()
+                    ? addr("10.0." + (r.nextInt(clients) >> 8) + "." + (r.nextInt(clients) & 255), 1000 + r.nextInt(3))
+                    : addr("2001:db8::" + Integer.toHexString(r.nextInt(clients)), 1000 + r.nextInt(3));
+            InetSocketAddress proxy = proxies[r.nextInt(proxies.length)];
+            InetSocketAddress edge = edges[r.nextInt(edges.length)];
+            if (r.nextInt(20) == 0) {
+                clock.advance(r.nextInt(6), TimeUnit.SECONDS);
+            }
+            long now = t.now();
+            expire(model, now, expected);
+            Flow f = model.get(client);
+            switch (r.nextInt(3)) {
+                case 0: { // a datagram: found by its exact header and edge, else a new flow
+                    int slot = find(t, client, proxy, edge);
+                    boolean known = f != null && f.proxy.equals(proxy) && f.edge.equals(edge);
+                    assertEquals(known, slot != SppFlowTable.NONE, "seed " + seed + " step " + step);
+                    model.remove(client);
+                    if (known) {
+                        t.use(slot, now, edge);
+                        model.put(client, new Flow(proxy, edge, now));
+                    } else {
+                        put(t, client, proxy, edge, now);
+                        model.put(client, new Flow(proxy, edge, now));
+                        if (model.size() > max) {
+                            Iterator<Map.Entry<InetSocketAddress, Flow>> it = model.entrySet().iterator();
+                            Map.Entry<InetSocketAddress, Flow> eldest = it.next();
+                            expected.add("evicted " + eldest.getKey() + " via " + eldest.getValue().edge);
+                            it.remove();
+                        }
+                    }
+                    break;
+                }
+                case 1: { // a reply: found by the client's address
+                    int slot = t.find(client);
+                    assertEquals(f != null, slot != SppFlowTable.NONE, "seed " + seed + " step " + step);
+                    if (f != null) {
+                        assertEquals(SppHeader.of(client, f.proxy), t.header(slot));
+                        assertEquals(f.edge, t.edge(slot));
+                        t.use(slot, now, null);
+                        model.remove(client);
+                        model.put(client, new Flow(f.proxy, f.edge, now));
+                    }
+                    break;
+                }
+                default: // a reply to a client that may have no flow: refused, nothing changes
+                    if (f == null) {
+                        assertEquals(SppFlowTable.NONE, t.find(client));
+                    }
+            }
+            assertEquals(expected, removed, "seed " + seed + " max " + max + " step " + step);
+            assertEquals(model.size(), t.size());
+            assertTrue(t.size() <= t.capacity() / 2 + 1);
+            // The remembered flow follows its flow when slots move, and so does its edge.
+            int recent = t.recent();
+            if (recent != SppFlowTable.NONE) {
+                InetSocketAddress c = t.header(recent).client();
+                assertEquals(model.get(c).edge, t.edge(recent), "seed " + seed + " step " + step);
+                assertEquals(model.get(c).proxy, t.header(recent).proxy());
+            }
+            // Every flow (or, in a large table, a few) findable by address, with its header and edge.
+            List<InetSocketAddress> keys = new ArrayList<>(model.keySet());
+            for (int i = 0; i < Math.min(keys.size(), 40); i++) {
+                InetSocketAddress c = keys.get(keys.size() <= 40 ? i : r.nextInt(keys.size()));
+                int slot = t.find(c);
+                assertEquals(SppHeader.of(c, model.get(c).proxy), t.header(slot), "seed " + seed + " step " + step);
+                assertEquals(model.get(c).edge, t.edge(slot), "seed " + seed + " step " + step);
+            }
+        }
+        // Every flow is still findable, with its header and edge.
+        t.now();
+        for (Map.Entry<InetSocketAddress, Flow> e : new ArrayList<>(model.entrySet())) {
+            int slot = find(t, e.getKey(), e.getValue().proxy, e.getValue().edge);
+            assertNotEquals(SppFlowTable.NONE, slot);
+            assertEquals(e.getValue().edge, t.edge(slot));
+        }
+    }
+
+    private static void expire(LinkedHashMap<InetSocketAddress, Flow> model, long now, List<String> expected) {
+        Iterator<Map.Entry<InetSocketAddress, Flow>> it = model.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<InetSocketAddress, Flow> e = it.next();
+            if (now - e.getValue().seen < IDLE) {
+                break;
+            }
+            expected.add("expired " + e.getKey() + " via " + e.getValue().edge);
+            it.remove();
+        }
+    }
+
+    @Test
+    void clearEmptiesTheTableWithoutReports() {
+        SppFlowTable t = table(100, 3);
+        for (int i = 0; i < 50; i++) {
+            put(t, addr("10.1.0." + i, 5000), PROXY, EDGE, t.now());
+        }
+        assertTrue(t.capacity() >= 100);
+        t.clear();
+        assertEquals(0, t.size());
+        assertEquals(SppFlowTable.NONE, t.recent());
+        assertEquals(SppFlowTable.NONE, t.find(addr("10.1.0.1", 5000)));
+        assertEquals(List.of(), removed);
+        put(t, addr("10.1.0.1", 5000), PROXY, EDGE, t.now());
+        assertEquals(1, t.size());
+    }
+}
