@@ -30,7 +30,8 @@ public final class ProxiedDatagram extends DatagramPacket {
      * Creates a datagram; codecs do this, applications rarely need to (tests may).
      *
      * @param content     the payload; ownership passes to this message
-     * @param recipient   the address the client sent to
+     * @param recipient   the address the client sent to; with an SPP header, {@code null} takes
+     *                    it from the header when first asked for
      * @param sender      the real client
      * @param edge        the proxy address the datagram actually came from
      * @param sppHeader   the SPP header, or {@code null} for PROXY v2
@@ -45,6 +46,16 @@ public final class ProxiedDatagram extends DatagramPacket {
         }
         this.sppHeader = sppHeader;
         this.proxyHeader = proxyHeader;
+    }
+
+    /**
+     * Returns the address the client sent to: for SPP, the header's proxy address (built from
+     * the header when first asked for, unless given).
+     */
+    @Override
+    public InetSocketAddress recipient() {
+        InetSocketAddress r = super.recipient();
+        return r != null || sppHeader == null ? r : sppHeader.proxy();
     }
 
     /** Returns the address of the proxy (Cloudflare edge, dnsdist, ...) the datagram came from. */

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -61,117 +60,29 @@ import java.net.UnknownHostException;
  */
 public final class SppCodec extends AbstractUdpProxyCodec {
 
-    /**
-     * A client's flow: where its replies go, and the header they carry. The header's 38 bytes
-     * are kept here too, as big-endian words: a known flow is recognised, and its replies
-     * framed, from this one object (also its table node), without touching the header's array
-     * or addresses (with many live flows, each object touched per datagram is a likely cache
-     * miss). The client address is the node's key.
-     */
-    private static final class Flow extends FlowTable.Node<Flow> {
-        final InetSocketAddress edge;
-        final SppHeader header;
-        final InetSocketAddress proxy;
-        private final long bytes0;
-        private final long bytes8;
-        private final long bytes16;
-        private final long bytes24;
-        /** Bytes 30 to 37: overlaps {@code bytes24} by two, so five reads cover all 38. */
-        private final long bytes30;
-
-        Flow(InetSocketAddress edge, SppHeader header) {
-            super(header.client());
-            this.edge = edge;
-            this.header = header;
-            this.proxy = header.proxy();
-            this.bytes0 = header.bytesAt(0, 8);
-            this.bytes8 = header.bytesAt(8, 8);
-            this.bytes16 = header.bytesAt(16, 8);
-            this.bytes24 = header.bytesAt(24, 8);
-            this.bytes30 = header.bytesAt(30, 8);
-        }
-
-        /** Whether the header read as five words (see {@link #bytes30}) is this flow's. */
-        boolean matches(long b0, long b8, long b16, long b24, long b30) {
-            return b0 == bytes0 && b8 == bytes8 && b16 == bytes16 && b24 == bytes24 && b30 == bytes30;
-        }
-
-        /** Whether the client is IPv4 (its address IPv4-mapped: ten zero bytes, then two 0xFF). */
-        private boolean v4() {
-            return (bytes0 & 0xFFFF_FFFF_FFFFL) == 0 && bytes8 >>> 16 == 0xFFFFL;
-        }
-
-        /** The client's IPv4 address, when {@link #v4()}. */
-        private int v4Address() {
-            return (int) (bytes8 << 16 | bytes16 >>> 48);
-        }
-
-        private int clientPort() {
-            return (int) (bytes30 >>> 16) & 0xFFFF;
-        }
-
-        /** Whether {@code a} is this flow's client, compared with the words kept here. */
-        boolean isClient(InetSocketAddress a) {
-            if (a.getPort() != clientPort()) {
-                return false;
-            }
-            InetAddress ip = a.getAddress();
-            if (ip instanceof Inet4Address) {
-                // An IPv4 address's hashCode is the address itself.
-                return v4() && ip.hashCode() == v4Address();
-            }
-            return key.equals(a);
-        }
-
-        /**
-         * Returns a new address equal to the client's: what the application gets as
-         * {@code sender()}. For an IPv4 client (the usual case) it is built from the words kept
-         * here rather than shared with the flow, so that an application reading it finds it in
-         * cache, as it finds an address the transport has just built, and not among the objects
-         * of thousands of flows. An IPv6 client's new address shares the flow's
-         * {@code InetAddress}.
-         */
-        InetSocketAddress newClientAddress() {
-            if (!v4()) {
-                return new InetSocketAddress(key.getAddress(), key.getPort());
-            }
-            int ip = v4Address();
-            try {
-                return new InetSocketAddress(InetAddress.getByAddress(
-                        new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip}), clientPort());
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException(e); // only for a wrong array length
-            }
-        }
-
-        /** Writes the header's 38 bytes, unchanged. */
-        void writeHeader(ByteBuf out) {
-            out.writeLong(bytes0).writeLong(bytes8).writeLong(bytes16).writeLong(bytes24)
-                    .writeInt((int) (bytes30 >>> 16)).writeShort((int) bytes30);
-        }
-    }
-
-    /** Size of the blocks replies are cut from (see {@link #frameBuffer}). */
     private static final int FRAME_BLOCK = 16 * 1024;
 
-    private final FlowTable<Flow> flows;
-    /** The block replies are being cut from, or null. */
+    private final SppFlowTable flows;
     private ByteBuf frames;
-    /** The payload last passed on, the buffer it is a slice of, and where its header starts there. */
+    // The content of the datagram last passed on, the buffer it is a slice of and where its
+    // header starts there: what an in-place reply is cut from.
     private ByteBuf passed;
     private ByteBuf passedFrom;
     private int passedAt;
+    // The key of the edge last seen (usually the one and only), so it is computed once.
+    private InetSocketAddress keyedEdge;
+    private long edgeKey;
 
-    /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
+    /** A codec with {@link UdpProxyConfig#defaults()} (trusting Cloudflare's published ranges). */
     public SppCodec() {
         this(UdpProxyConfig.defaults());
     }
 
-    /** Creates a codec for one channel. */
+    /** A codec with {@code config}; one instance per channel (it keeps that channel's flows). */
     public SppCodec(UdpProxyConfig config) {
         super(config);
-        this.flows = new FlowTable<>(config.maxFlows(), config.sppIdleTimeout().toNanos(), this::now,
-                (flow, expired) -> flowRemoved(flow.key, flow.edge, expired));
+        this.flows = new SppFlowTable(config.maxFlows(), config.sppIdleTimeout().toNanos(), this::now,
+                this::flowRemoved);
     }
 
     @Override
@@ -182,44 +93,66 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         }
         ByteBuf content = packet.content();
         int at = content.readerIndex();
-        if (content.readableBytes() >= SppHeader.LENGTH) {
-            // The usual case: a known client through the same edge with the same 38 bytes. Found
-            // from the bytes themselves, so nothing is decoded or allocated for the header.
-            long now = flows.now();
-            long b0 = content.getLong(at);
-            long b8 = content.getLong(at + 8);
-            long b16 = content.getLong(at + 16);
-            long b24 = content.getLong(at + 24);
-            long b30 = content.getLong(at + 30);
-            // Client address: bytes 2 to 17; client port: bytes 34 and 35.
-            int hash = flows.hash((int) (b0 >>> 16), (int) (b0 << 16 | b8 >>> 48), (int) (b8 >>> 16),
-                    (int) (b8 << 16 | b16 >>> 48), (int) (b30 >>> 16) & 0xFFFF);
-            for (Flow flow = flows.bucket(hash); flow != null; flow = flow.next) {
-                if (flow.hash == hash && flow.matches(b0, b8, b16, b24, b30)
-                        && (flow.edge == edge || flow.edge.equals(edge))) {
-                    flows.use(flow, now);
-                    return passed(pass(packet, SppHeader.LENGTH, flow.proxy, flow.newClientAddress(), flow.header, null), content, at);
-                }
+        if (content.readableBytes() < SppHeader.LENGTH || content.getUnsignedShort(at) != SppHeader.MAGIC) {
+            try {
+                SppHeader.decode(content); // throws, with the reason
+            } catch (UdpProxyException e) {
+                return drop(packet, e.reason(), null);
             }
         }
-        SppHeader header;
-        try {
-            header = SppHeader.decode(content);
-        } catch (UdpProxyException e) {
-            return drop(packet, e.reason(), null);
+        long now = flows.now();
+        long b0 = content.getLong(at);
+        long b8 = content.getLong(at + 8);
+        long b16 = content.getLong(at + 16);
+        long b24 = content.getLong(at + 24);
+        long b30 = content.getLong(at + 30);
+        long key = edgeKey(edge);
+        // The usual case: a known client through the same edge with the same 38 bytes, found
+        // from the words themselves in one slot of the table.
+        int slot = flows.find(flows.hash(b0, b8, b16, b30), b0, b8, b16, b24, b30, key);
+        if (slot != SppFlowTable.NONE && (!SppFlowTable.edgeKeyInexact(key) || edge.equals(flows.edge(slot)))) {
+            flows.use(slot, now, edge);
+            return passed(new ProxiedDatagram(content.slice(at + SppHeader.LENGTH, content.readableBytes() - SppHeader.LENGTH),
+                    null, clientAddress(b0, b8, b16, b30), edge, SppHeader.ofWords(b0, b8, b16, b24, b30), null), content, at);
         }
+        SppHeader header = SppHeader.ofWords(b0, b8, b16, b24, b30);
         if (config.rejectUnspecifiedAddresses() && header.hasUnspecifiedAddress()) {
             return drop(packet, UdpDropReason.UNSPECIFIED_ADDRESS, null);
         }
         // A new client, or a known one through another edge or with other header bytes: the
         // flow is (re)built, so replies carry the header of the client's latest datagram.
-        Flow flow = new Flow(edge, header);
-        flows.put(flow);
-        flowCreated(flow.key, edge);
-        return passed(pass(packet, SppHeader.LENGTH, flow.proxy, flow.key, header, null), content, at);
+        flows.put(b0, b8, b16, b24, b30, edge, now);
+        flowCreated(header.client(), edge);
+        return passed(pass(packet, SppHeader.LENGTH, header.proxy(), header.client(), header, null), content, at);
     }
 
-    /** Remembers where the payload just passed on sits, for {@link #inPlace}. */
+    private long edgeKey(InetSocketAddress edge) {
+        if (edge != keyedEdge) {
+            edgeKey = flows.edgeKey(edge);
+            keyedEdge = edge;
+        }
+        return edgeKey;
+    }
+
+    /**
+     * A fresh address of the client in a header read as words: an {@code Inet4Address} for an
+     * IPv4-mapped one. Fresh rather than shared with the flow, so that what the application
+     * reads is in cache.
+     */
+    private static InetSocketAddress clientAddress(long b0, long b8, long b16, long b30) {
+        if ((b0 & 0xFFFF_FFFF_FFFFL) != 0 || b8 >>> 16 != 0xFFFFL) {
+            return SppHeader.ofWords(b0, b8, b16, 0, b30).client();
+        }
+        int ip = (int) (b8 << 16 | b16 >>> 48);
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(
+                    new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip}),
+                    (int) (b30 >>> 16) & 0xFFFF);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // only for a wrong array length
+        }
+    }
+
     private ProxiedDatagram passed(ProxiedDatagram out, ByteBuf from, int at) {
         passed = out.content();
         passedFrom = from;
@@ -235,27 +168,24 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                     "reply built from a PROXY v2 datagram has no SPP header for " + reply.client());
             return;
         }
-        frame(ctx, reply, reply.content(), reply.client(), reply.edge(), header, null, null, promise);
+        frame(ctx, reply, reply.content(), reply.client(), reply.edge(), header, SppFlowTable.NONE, null, promise);
     }
 
     @Override
     void writeAddressed(ChannelHandlerContext ctx, AddressedEnvelope<ByteBuf, InetSocketAddress> env,
                         ChannelPromise promise) {
         InetSocketAddress client = env.recipient();
-        // Usually the reply to the datagram just handled: its flow is checked first, from the
-        // words it keeps (in cache), before a lookup in the table.
+        // Usually the reply to the datagram just handled: its flow is checked first, from its
+        // slot (in cache), before a lookup in the table.
         long now = flows.now();
-        Flow flow = flows.recent();
-        if (flow != null && flow.isClient(client)) {
-            flows.use(flow, now);
-        } else {
-            flow = flows.get(client);
-        }
-        if (flow == null) {
+        int slot = flows.find(client);
+        if (slot == SppFlowTable.NONE) {
             refuse(env, promise, UdpDropReason.NO_FLOW_FOR_REPLY, client, "no SPP flow for " + client);
             return;
         }
-        frame(ctx, env, env.content(), client, flow.edge, null, flow, env.sender(), promise);
+        InetSocketAddress edge = flows.edge(slot);
+        flows.use(slot, now, edge);
+        frame(ctx, env, env.content(), client, edge, null, slot, env.sender(), promise);
     }
 
     @Override
@@ -269,15 +199,9 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         ctx.write(msg, promise);
     }
 
-    /**
-     * Writes header + payload to the edge as one buffer. Owns {@code msg}: either its reference
-     * goes on with the payload sent in place ({@link #inPlace}), or it is released once its
-     * payload is copied behind the header (a datagram is small, and one contiguous buffer is
-     * cheaper to build and to send than a composite); the buffer sent goes to the transport.
-     * The header comes from {@code flow} if given, else from {@code header}.
-     */
+    /** Sends {@code payload} to {@code edge} behind the header of {@code header}, or else of the flow in {@code slot}. */
     private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
-                       InetSocketAddress edge, SppHeader header, Flow flow, InetSocketAddress sender,
+                       InetSocketAddress edge, SppHeader header, int slot, InetSocketAddress sender,
                        ChannelPromise promise) {
         int length = SppHeader.LENGTH + payload.readableBytes();
         if (length > config.maxReplyLength()) {
@@ -285,7 +209,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                     length + " bytes with the SPP header, more than the " + config.maxReplyLength() + " allowed");
             return;
         }
-        ByteBuf framed = inPlace(payload, header, flow, length);
+        ByteBuf framed = inPlace(payload, header, slot, length);
         if (framed != null) {
             // msg's reference, which the payload shares with its whole datagram, goes with framed.
             ctx.write(new DatagramPacket(framed, edge, sender), promise);
@@ -293,8 +217,8 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         }
         framed = frameBuffer(ctx, length);
         try {
-            if (flow != null) {
-                flow.writeHeader(framed);
+            if (header == null) {
+                flows.writeHeader(slot, framed);
             } else {
                 header.writeTo(framed);
             }
@@ -309,13 +233,11 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     }
 
     /**
-     * Returns the reply, header and payload, as they sit in the datagram the payload came in,
-     * when that is what must be sent: the payload is the very buffer last passed on (an echo,
-     * or a reply written over the request), read from its start, and the 38 bytes in front of
-     * it are the reply's header. Returns {@code null} otherwise. The slice returned shares the
-     * payload's reference; nothing is copied.
+     * Returns the reply cut from the received buffer, header and payload as they lie, if
+     * {@code payload} is the content last passed on, unread and still referenced, and the 38
+     * bytes in front of it are the reply's header; otherwise {@code null}.
      */
-    private ByteBuf inPlace(ByteBuf payload, SppHeader header, Flow flow, int length) {
+    private ByteBuf inPlace(ByteBuf payload, SppHeader header, int slot, int length) {
         ByteBuf from = passedFrom;
         if (payload != passed || payload.readerIndex() != 0 || payload.refCnt() == 0) {
             return null;
@@ -326,7 +248,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         long b16 = from.getLong(at + 16);
         long b24 = from.getLong(at + 24);
         long b30 = from.getLong(at + 30);
-        if (!(flow != null ? flow.matches(b0, b8, b16, b24, b30) : header.matches(b0, b8, b16, b24, b30))) {
+        if (!(header == null ? flows.matches(slot, b0, b8, b16, b24, b30) : header.matches(b0, b8, b16, b24, b30))) {
             return null;
         }
         passed = null; // sent once
@@ -334,13 +256,6 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         return from.slice(at, length);
     }
 
-    /**
-     * Returns an empty direct buffer of exactly {@code length} bytes for one reply: a slice of
-     * a shared block, so that a reply does not cost an allocation of its own (an allocator
-     * call, and now and then a leak-detector record). Each slice holds a reference to its
-     * block, so a block is freed once this codec has moved on from it and every reply cut
-     * from it has been sent. Replies larger than an eighth of a block get their own buffer.
-     */
     private ByteBuf frameBuffer(ChannelHandlerContext ctx, int length) {
         if (length > FRAME_BLOCK / 8) {
             return ctx.alloc().directBuffer(length, length);
@@ -363,6 +278,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         frames = null;
         passed = null;
         passedFrom = null;
+        keyedEdge = null;
         if (block != null) {
             block.release(); // replies still queued keep it alive until they are sent
         }

@@ -40,14 +40,24 @@ public final class SppHeader {
     private static final int PROXY_PORT_OFFSET = 36;
     private static final byte[] V4_MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF};
 
-    private final byte[] raw;
-    private final InetSocketAddress client;
-    private final InetSocketAddress proxy;
+    // The 38 bytes as big-endian words at 0, 8, 16, 24 and 30 (the last two overlap by two
+    // bytes): how a datagram's header is read, compared and written back without a byte array.
+    private final long b0;
+    private final long b8;
+    private final long b16;
+    private final long b24;
+    private final long b30;
+    // Built from the words when first asked for. InetSocketAddress is immutable (final fields),
+    // so a thread that races another here sees a complete address, at worst built twice.
+    private InetSocketAddress client;
+    private InetSocketAddress proxy;
 
-    private SppHeader(byte[] raw) {
-        this.raw = raw;
-        this.client = new InetSocketAddress(address(raw, CLIENT_ADDRESS_OFFSET), port(raw, CLIENT_PORT_OFFSET));
-        this.proxy = new InetSocketAddress(address(raw, PROXY_ADDRESS_OFFSET), port(raw, PROXY_PORT_OFFSET));
+    private SppHeader(long b0, long b8, long b16, long b24, long b30) {
+        this.b0 = b0;
+        this.b8 = b8;
+        this.b16 = b16;
+        this.b24 = b24;
+        this.b30 = b30;
     }
 
     /**
@@ -67,9 +77,8 @@ public final class SppHeader {
         if (magic != MAGIC) {
             throw new UdpProxyException(UdpDropReason.BAD_MAGIC, String.format("magic 0x%04X, not 0x56EC", magic));
         }
-        byte[] raw = new byte[LENGTH];
-        in.getBytes(r, raw);
-        return new SppHeader(raw);
+        return new SppHeader(in.getLong(r), in.getLong(r + 8), in.getLong(r + 16), in.getLong(r + 24),
+                in.getLong(r + 30));
     }
 
     /**
@@ -84,33 +93,58 @@ public final class SppHeader {
         putAddress(raw, PROXY_ADDRESS_OFFSET, proxy);
         putPort(raw, CLIENT_PORT_OFFSET, client.getPort());
         putPort(raw, PROXY_PORT_OFFSET, proxy.getPort());
-        return new SppHeader(raw);
+        return new SppHeader(word(raw, 0), word(raw, 8), word(raw, 16), word(raw, 24), word(raw, 30));
+    }
+
+    /**
+     * The header whose bytes, read as big-endian words at 0, 8, 16, 24 and 30, are these: as
+     * read from a datagram that starts with the magic number, so the overlapping bytes agree.
+     */
+    static SppHeader ofWords(long b0, long b8, long b16, long b24, long b30) {
+        return new SppHeader(b0, b8, b16, b24, b30);
     }
 
     /** Returns the real client's address and port. */
     public InetSocketAddress client() {
-        return client;
+        InetSocketAddress c = client;
+        if (c == null) {
+            byte[] raw = toByteArray();
+            client = c = new InetSocketAddress(address(raw, CLIENT_ADDRESS_OFFSET), port(raw, CLIENT_PORT_OFFSET));
+        }
+        return c;
     }
 
     /** Returns the Cloudflare address and port the client sent to. */
     public InetSocketAddress proxy() {
-        return proxy;
+        InetSocketAddress p = proxy;
+        if (p == null) {
+            byte[] raw = toByteArray();
+            proxy = p = new InetSocketAddress(address(raw, PROXY_ADDRESS_OFFSET), port(raw, PROXY_PORT_OFFSET));
+        }
+        return p;
     }
 
     /** Returns whether either address is unspecified ({@code 0.0.0.0}, {@code ::}) or either port is 0. */
     public boolean hasUnspecifiedAddress() {
-        return client.getAddress().isAnyLocalAddress() || proxy.getAddress().isAnyLocalAddress()
-                || client.getPort() == 0 || proxy.getPort() == 0;
+        return client().getAddress().isAnyLocalAddress() || proxy().getAddress().isAnyLocalAddress()
+                || client().getPort() == 0 || proxy().getPort() == 0;
     }
 
     /** Returns a copy of the 38 bytes as received. */
     public byte[] toByteArray() {
-        return raw.clone();
+        byte[] raw = new byte[LENGTH];
+        putWord(raw, 0, b0);
+        putWord(raw, 8, b8);
+        putWord(raw, 16, b16);
+        putWord(raw, 24, b24);
+        putWord(raw, 30, b30);
+        return raw;
     }
 
     /** Writes the 38 bytes, exactly as received, to {@code out}; returns {@code out}. */
     public ByteBuf writeTo(ByteBuf out) {
-        return out.writeBytes(raw);
+        return out.writeLong(b0).writeLong(b8).writeLong(b16).writeLong(b24)
+                .writeInt((int) (b30 >>> 16)).writeShort((int) b30);
     }
 
     private static InetAddress address(byte[] raw, int at) {
@@ -129,17 +163,34 @@ public final class SppHeader {
      * two overlap), are these.
      */
     boolean matches(long b0, long b8, long b16, long b24, long b30) {
-        return b0 == bytesAt(0, 8) && b8 == bytesAt(8, 8) && b16 == bytesAt(16, 8) && b24 == bytesAt(24, 8)
-                && b30 == bytesAt(30, 8);
+        return b0 == this.b0 && b8 == this.b8 && b16 == this.b16 && b24 == this.b24 && b30 == this.b30;
     }
 
-    /** Returns {@code n} (at most 8) bytes from {@code at} as a big-endian number. */
-    long bytesAt(int at, int n) {
+    /** The word at 0, 8, 16, 24 or 30 (see {@link #matches}). */
+    long word(int at) {
+        switch (at) {
+            case 0: return b0;
+            case 8: return b8;
+            case 16: return b16;
+            case 24: return b24;
+            case 30: return b30;
+            default: throw new IllegalArgumentException("no word at " + at);
+        }
+    }
+
+    private static long word(byte[] raw, int at) {
         long v = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < 8; i++) {
             v = v << 8 | (raw[at + i] & 0xFF);
         }
         return v;
+    }
+
+    private static void putWord(byte[] raw, int at, long v) {
+        for (int i = 7; i >= 0; i--) {
+            raw[at + i] = (byte) v;
+            v >>>= 8;
+        }
     }
 
     private static int port(byte[] raw, int at) {
@@ -167,16 +218,27 @@ public final class SppHeader {
 
     @Override
     public boolean equals(Object o) {
-        return o == this || (o instanceof SppHeader && Arrays.equals(raw, ((SppHeader) o).raw));
+        if (o == this) {
+            return true;
+        }
+        if (!(o instanceof SppHeader)) {
+            return false;
+        }
+        SppHeader h = (SppHeader) o;
+        return h.matches(b0, b8, b16, b24, b30);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(raw);
+        int h = Long.hashCode(b0);
+        h = 31 * h + Long.hashCode(b8);
+        h = 31 * h + Long.hashCode(b16);
+        h = 31 * h + Long.hashCode(b24);
+        return 31 * h + Long.hashCode(b30);
     }
 
     @Override
     public String toString() {
-        return "SppHeader{client=" + client + ", proxy=" + proxy + '}';
+        return "SppHeader{client=" + client() + ", proxy=" + proxy() + '}';
     }
 }
