@@ -112,8 +112,9 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         int slot = flows.find(flows.hash(b0, b8, b16, b30), b0, b8, b16, b24, b30, key);
         if (slot != SppFlowTable.NONE && (!SppFlowTable.edgeKeyInexact(key) || edge.equals(flows.edge(slot)))) {
             flows.use(slot, now, edge);
-            return passed(new ProxiedDatagram(content.slice(at + SppHeader.LENGTH, content.readableBytes() - SppHeader.LENGTH),
-                    null, clientAddress(b0, b8, b16, b30), edge, SppHeader.ofWords(b0, b8, b16, b24, b30), null), content, at);
+            ByteBuf payload = content.slice(at + SppHeader.LENGTH, content.readableBytes() - SppHeader.LENGTH);
+            return passed(new ProxiedDatagram(payload, null, clientAddress(b0, b8, b16, b30), edge,
+                    SppHeader.ofWords(b0, b8, b16, b24, b30), null), content, at);
         }
         SppHeader header = SppHeader.ofWords(b0, b8, b16, b24, b30);
         if (config.rejectUnspecifiedAddresses() && header.hasUnspecifiedAddress()) {
@@ -248,7 +249,8 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         long b16 = from.getLong(at + 16);
         long b24 = from.getLong(at + 24);
         long b30 = from.getLong(at + 30);
-        if (!(header == null ? flows.matches(slot, b0, b8, b16, b24, b30) : header.matches(b0, b8, b16, b24, b30))) {
+        boolean own = header == null ? flows.matches(slot, b0, b8, b16, b24, b30) : header.matches(b0, b8, b16, b24, b30);
+        if (!own) {
             return null;
         }
         passed = null; // sent once

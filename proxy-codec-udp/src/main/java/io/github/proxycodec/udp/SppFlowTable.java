@@ -5,6 +5,9 @@ import io.netty.buffer.ByteBuf;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
@@ -46,9 +49,17 @@ final class SppFlowTable {
     private static final int W24 = 3;
     private static final int W30 = 4;
     private static final int SEEN = 5;
-    /** The older neighbour's index in the high half, the newer one's in the low half. */
+    /** The older and the newer neighbour's index, as two ints (each written without reading the other). */
     private static final int LINKS = 6;
     private static final int EDGE = 7;
+    private static final int OLDER_AT = LINKS * 8;
+    private static final int NEWER_AT = LINKS * 8 + 4;
+    private static final int SLOT_BYTES = WORDS * 8;
+    // The slots are bytes seen through long and int views (native order: only this class reads
+    // them): a neighbour's link is then one plain int store. A read-modify-write of a long would
+    // load the neighbour's slot, a likely cache miss, and wait for it.
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
     private static final int MIN_SLOTS = 16;
     /** 64 Mi slots (4 GiB): beyond this, the table fills to 7/8 and then evicts. */
@@ -56,7 +67,7 @@ final class SppFlowTable {
     private static final long IPV4_EDGE = 1L << 62;
     private static final long OTHER_EDGE = 1L << 63;
 
-    private long[] slots;
+    private byte[] slots;
     private InetSocketAddress[] edges;
     private int count;
     private int eldest = NONE;
@@ -92,7 +103,7 @@ final class SppFlowTable {
     }
 
     private void allocate(int n) {
-        slots = new long[n * WORDS];
+        slots = new byte[n * SLOT_BYTES];
         edges = new InetSocketAddress[n];
     }
 
@@ -124,7 +135,7 @@ final class SppFlowTable {
 
     private int hashOf(int slot) {
         int o = slot * WORDS;
-        return hash(slots[o + W0], slots[o + W8], slots[o + W16], slots[o + W30]);
+        return hash(get(slots, o + W0), get(slots, o + W8), get(slots, o + W16), get(slots, o + W30));
     }
 
     // ------------------------------------------------------------------ lookups
@@ -134,13 +145,13 @@ final class SppFlowTable {
      * {@link #NONE}. {@code hash} is {@link #hash} of the header. Call {@link #now()} first.
      */
     int find(int hash, long b0, long b8, long b16, long b24, long b30, long edgeKey) {
-        long[] s = slots;
+        byte[] s = slots;
         int mask = edges.length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask) {
             int o = i * WORDS;
-            long w = s[o + W0];
-            if (w == b0 && s[o + W8] == b8 && s[o + W16] == b16 && s[o + W24] == b24 && s[o + W30] == b30
-                    && s[o + EDGE] == edgeKey) {
+            long w = get(s, o + W0);
+            if (w == b0 && get(s, o + W8) == b8 && get(s, o + W16) == b16 && get(s, o + W24) == b24
+                    && get(s, o + W30) == b30 && get(s, o + EDGE) == edgeKey) {
                 return i;
             }
             if (w == 0) {
@@ -158,10 +169,10 @@ final class SppFlowTable {
         if (r != NONE && isClient(r, client)) {
             return r;
         }
-        long[] s = slots;
+        byte[] s = slots;
         int mask = edges.length - 1;
         for (int i = FlowTable.seededHash(client, seed) & mask; ; i = (i + 1) & mask) {
-            if (s[i * WORDS + W0] == 0) {
+            if (get(s, i * WORDS + W0) == 0) {
                 return NONE;
             }
             if (isClient(i, client)) {
@@ -173,10 +184,10 @@ final class SppFlowTable {
     /** Whether the flow in {@code slot} is {@code client}'s. */
     boolean isClient(int slot, InetSocketAddress client) {
         int o = slot * WORDS;
-        long b0 = slots[o + W0];
-        long b8 = slots[o + W8];
-        long b16 = slots[o + W16];
-        if (client.getPort() != ((int) (slots[o + W30] >>> 16) & 0xFFFF)) {
+        long b0 = get(slots, o + W0);
+        long b8 = get(slots, o + W8);
+        long b16 = get(slots, o + W16);
+        if (client.getPort() != ((int) (get(slots, o + W30) >>> 16) & 0xFFFF)) {
             return false;
         }
         InetAddress ip = client.getAddress();
@@ -202,23 +213,24 @@ final class SppFlowTable {
     /** Whether the flow in {@code slot} has exactly this header. */
     boolean matches(int slot, long b0, long b8, long b16, long b24, long b30) {
         int o = slot * WORDS;
-        long[] s = slots;
-        return s[o + W0] == b0 && s[o + W8] == b8 && s[o + W16] == b16 && s[o + W24] == b24 && s[o + W30] == b30;
+        byte[] s = slots;
+        return get(s, o + W0) == b0 && get(s, o + W8) == b8 && get(s, o + W16) == b16 && get(s, o + W24) == b24
+                && get(s, o + W30) == b30;
     }
 
     /** Writes the header of the flow in {@code slot} to {@code out}. */
     void writeHeader(int slot, ByteBuf out) {
         int o = slot * WORDS;
-        long[] s = slots;
-        out.writeLong(s[o + W0]).writeLong(s[o + W8]).writeLong(s[o + W16]).writeLong(s[o + W24])
-                .writeInt((int) (s[o + W30] >>> 16)).writeShort((int) s[o + W30]);
+        byte[] s = slots;
+        out.writeLong(get(s, o + W0)).writeLong(get(s, o + W8)).writeLong(get(s, o + W16)).writeLong(get(s, o + W24))
+                .writeInt((int) (get(s, o + W30) >>> 16)).writeShort((int) get(s, o + W30));
     }
 
     /** The header of the flow in {@code slot}. */
     SppHeader header(int slot) {
         int o = slot * WORDS;
-        long[] s = slots;
-        return SppHeader.ofWords(s[o + W0], s[o + W8], s[o + W16], s[o + W24], s[o + W30]);
+        byte[] s = slots;
+        return SppHeader.ofWords(get(s, o + W0), get(s, o + W8), get(s, o + W16), get(s, o + W24), get(s, o + W30));
     }
 
     /** The edge the flow in {@code slot} came through. */
@@ -246,13 +258,13 @@ final class SppFlowTable {
     /** Removes every flow idle for at least the idle timeout. */
     void expireIdle(long now) {
         int e = eldest;
-        if (e == NONE || now - slots[e * WORDS + SEEN] < idleNanos) {
+        if (e == NONE || now - get(slots, e * WORDS + SEEN) < idleNanos) {
             return; // use order: if the eldest is still live, so is everything else
         }
         do {
             report(e, true);
             e = eldest;
-        } while (e != NONE && now - slots[e * WORDS + SEEN] >= idleNanos);
+        } while (e != NONE && now - get(slots, e * WORDS + SEEN) >= idleNanos);
         size = count;
     }
 
@@ -261,22 +273,22 @@ final class SppFlowTable {
      * is the object it was matched with (equal to its edge), or {@code null}.
      */
     void use(int slot, long now, InetSocketAddress edge) {
-        long[] s = slots;
-        s[slot * WORDS + SEEN] = now;
+        byte[] s = slots;
+        set(s, slot * WORDS + SEEN, now);
         recent = slot;
         recentEdge = edge;
         int y = youngest;
         if (slot != y) {
-            long links = s[slot * WORDS + LINKS];
-            int older = older(links);
-            int newer = newer(links); // not NONE: slot is not the youngest
+            int older = older(s, slot);
+            int newer = newer(s, slot); // not NONE: slot is not the youngest
             if (older == NONE) {
                 eldest = newer;
             } else {
                 setNewer(older, newer);
             }
             setOlder(newer, older);
-            s[slot * WORDS + LINKS] = links(y, NONE);
+            setOlder(slot, y);
+            setNewer(slot, NONE);
             setNewer(y, slot);
             youngest = slot;
         }
@@ -327,36 +339,36 @@ final class SppFlowTable {
     }
 
     private int findClient(int hash, long b0, long b8, long b16, long b30) {
-        long[] s = slots;
+        byte[] s = slots;
         int mask = edges.length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask) {
             int o = i * WORDS;
-            long w = s[o + W0];
+            long w = get(s, o + W0);
             if (w == 0) {
                 return NONE;
             }
             // Client address: bytes 2 to 17; client port: bytes 34 and 35.
-            if (w == b0 && s[o + W8] == b8 && s[o + W16] >>> 48 == b16 >>> 48
-                    && (s[o + W30] >>> 16 & 0xFFFF) == (b30 >>> 16 & 0xFFFF)) {
+            if (w == b0 && get(s, o + W8) == b8 && get(s, o + W16) >>> 48 == b16 >>> 48
+                    && (get(s, o + W30) >>> 16 & 0xFFFF) == (b30 >>> 16 & 0xFFFF)) {
                 return i;
             }
         }
     }
 
-    private static int insert(long[] s, int mask, int hash, long b0, long b8, long b16, long b24, long b30,
+    private static int insert(byte[] s, int mask, int hash, long b0, long b8, long b16, long b24, long b30,
                               long seen, long edgeKey) {
         int i = hash & mask;
-        while (s[i * WORDS + W0] != 0) {
+        while (get(s, i * WORDS + W0) != 0) {
             i = (i + 1) & mask;
         }
         int o = i * WORDS;
-        s[o + W0] = b0;
-        s[o + W8] = b8;
-        s[o + W16] = b16;
-        s[o + W24] = b24;
-        s[o + W30] = b30;
-        s[o + SEEN] = seen;
-        s[o + EDGE] = edgeKey;
+        set(s, o + W0, b0);
+        set(s, o + W8, b8);
+        set(s, o + W16, b16);
+        set(s, o + W24, b24);
+        set(s, o + W30, b30);
+        set(s, o + SEEN, seen);
+        set(s, o + EDGE, edgeKey);
         return i;
     }
 
@@ -380,27 +392,26 @@ final class SppFlowTable {
         }
         // Shift back every following slot of the run whose home is at or before the hole, so
         // that no lookup meets a free slot before its flow.
-        long[] s = slots;
+        byte[] s = slots;
         int mask = edges.length - 1;
         int hole = slot;
-        for (int j = (slot + 1) & mask; s[j * WORDS + W0] != 0; j = (j + 1) & mask) {
+        for (int j = (slot + 1) & mask; get(s, j * WORDS + W0) != 0; j = (j + 1) & mask) {
             int home = hashOf(j) & mask;
             if (((j - home) & mask) >= ((j - hole) & mask)) {
                 move(j, hole);
                 hole = j;
             }
         }
-        Arrays.fill(s, hole * WORDS, hole * WORDS + WORDS, 0L);
+        Arrays.fill(s, hole * SLOT_BYTES, hole * SLOT_BYTES + SLOT_BYTES, (byte) 0);
         edges[hole] = null;
     }
 
     private void move(int from, int to) {
-        long[] s = slots;
-        System.arraycopy(s, from * WORDS, s, to * WORDS, WORDS);
+        byte[] s = slots;
+        System.arraycopy(s, from * SLOT_BYTES, s, to * SLOT_BYTES, SLOT_BYTES);
         edges[to] = edges[from];
-        long links = s[to * WORDS + LINKS];
-        int older = older(links);
-        int newer = newer(links);
+        int older = older(s, to);
+        int newer = newer(s, to);
         if (older == NONE) {
             eldest = to;
         } else {
@@ -417,7 +428,7 @@ final class SppFlowTable {
     }
 
     private void resize(int n) {
-        long[] old = slots;
+        byte[] old = slots;
         InetSocketAddress[] oldEdges = edges;
         allocate(n);
         int mask = n - 1;
@@ -428,9 +439,13 @@ final class SppFlowTable {
         recentEdge = null;
         while (e != NONE) {
             int o = e * WORDS;
-            int next = newer(old[o + LINKS]);
-            int i = insert(slots, mask, hash(old[o + W0], old[o + W8], old[o + W16], old[o + W30]),
-                    old[o + W0], old[o + W8], old[o + W16], old[o + W24], old[o + W30], old[o + SEEN], old[o + EDGE]);
+            int next = newer(old, e);
+            long b0 = get(old, o + W0);
+            long b8 = get(old, o + W8);
+            long b16 = get(old, o + W16);
+            long b30 = get(old, o + W30);
+            int i = insert(slots, mask, hash(b0, b8, b16, b30), b0, b8, b16, get(old, o + W24), b30,
+                    get(old, o + SEEN), get(old, o + EDGE));
             edges[i] = oldEdges[e];
             linkYoungest(i);
             e = next;
@@ -438,7 +453,8 @@ final class SppFlowTable {
     }
 
     private void linkYoungest(int slot) {
-        slots[slot * WORDS + LINKS] = links(youngest, NONE);
+        setOlder(slot, youngest);
+        setNewer(slot, NONE);
         if (youngest == NONE) {
             eldest = slot;
         } else {
@@ -448,9 +464,8 @@ final class SppFlowTable {
     }
 
     private void unlink(int slot) {
-        long links = slots[slot * WORDS + LINKS];
-        int older = older(links);
-        int newer = newer(links);
+        int older = older(slots, slot);
+        int newer = newer(slots, slot);
         if (older == NONE) {
             eldest = newer;
         } else {
@@ -463,26 +478,28 @@ final class SppFlowTable {
         }
     }
 
-    private static long links(int older, int newer) {
-        return (long) older << 32 | (newer & 0xFFFF_FFFFL);
+    private static long get(byte[] s, int word) {
+        return (long) LONG.get(s, word << 3);
     }
 
-    private static int older(long links) {
-        return (int) (links >> 32);
+    private static void set(byte[] s, int word, long value) {
+        LONG.set(s, word << 3, value);
     }
 
-    private static int newer(long links) {
-        return (int) links;
+    private static int older(byte[] s, int slot) {
+        return (int) INT.get(s, slot * SLOT_BYTES + OLDER_AT);
+    }
+
+    private static int newer(byte[] s, int slot) {
+        return (int) INT.get(s, slot * SLOT_BYTES + NEWER_AT);
     }
 
     private void setOlder(int slot, int older) {
-        int o = slot * WORDS + LINKS;
-        slots[o] = (long) older << 32 | (slots[o] & 0xFFFF_FFFFL);
+        INT.set(slots, slot * SLOT_BYTES + OLDER_AT, older);
     }
 
     private void setNewer(int slot, int newer) {
-        int o = slot * WORDS + LINKS;
-        slots[o] = (slots[o] & 0xFFFF_FFFF_0000_0000L) | (newer & 0xFFFF_FFFFL);
+        INT.set(slots, slot * SLOT_BYTES + NEWER_AT, newer);
     }
 
     // ------------------------------------------------------------------ counters

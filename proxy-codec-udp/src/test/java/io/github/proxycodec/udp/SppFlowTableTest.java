@@ -34,7 +34,8 @@ class SppFlowTableTest {
 
     private SppFlowTable table(int max, long seed) {
         return new SppFlowTable(max, IDLE, clock::nanoTime,
-                (client, edge, expired) -> removed.add((expired ? "expired " : "evicted ") + client + " via " + edge), seed);
+                (client, edge, expired) -> removed.add((expired ? "expired " : "evicted ") + client + " via " + edge),
+                seed);
     }
 
     /** A header as the five words a datagram's header is read as. */

@@ -111,4 +111,49 @@ class SppHeaderTest {
         assertTrue(SppHeader.of(addr("192.0.2.1", 0), addr("198.51.100.1", 2)).hasUnspecifiedAddress());
         assertTrue(SppHeader.of(addr("192.0.2.1", 1), addr("198.51.100.1", 0)).hasUnspecifiedAddress());
     }
+
+    @Test
+    void aHeaderFromTheWordsOfADatagramEqualsTheDecodedOneAndKeepsItsBytes() {
+        for (SppHeader h : new SppHeader[] {SppHeader.of(addr("192.0.2.1", 1234), addr("198.51.100.9", 53)),
+            SppHeader.of(addr("2001:db8::1", 65535), addr("2001:db8:cf::2", 1))}) {
+            byte[] raw = h.toByteArray();
+            ByteBuf b = Unpooled.wrappedBuffer(raw);
+            SppHeader w = SppHeader.ofWords(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(30));
+            assertEquals(h, w);
+            assertEquals(h.hashCode(), w.hashCode());
+            assertEquals(SppHeader.decode(b), w);
+            assertArrayEquals(raw, w.toByteArray());
+            assertEquals(h.client(), w.client());
+            assertEquals(h.proxy(), w.proxy());
+            assertEquals(h.client().getAddress().getClass(), w.client().getAddress().getClass());
+            ByteBuf out = Unpooled.buffer();
+            assertArrayEquals(raw, io.netty.buffer.ByteBufUtil.getBytes(w.writeTo(out)));
+            out.release();
+            b.release();
+        }
+        // Each of the 38 bytes counts.
+        SppHeader h = SppHeader.of(addr("192.0.2.1", 1234), addr("198.51.100.9", 53));
+        for (int i = 2; i < SppHeader.LENGTH; i++) {
+            byte[] raw = h.toByteArray();
+            raw[i] ^= 1;
+            ByteBuf b = Unpooled.wrappedBuffer(raw);
+            assertFalse(h.equals(SppHeader.decode(b)), "byte " + i);
+            b.release();
+        }
+    }
+
+    @Test
+    void anSppDatagramGivenNoRecipientTakesItFromItsHeader() {
+        SppHeader h = SppHeader.of(addr("192.0.2.1", 1234), addr("198.51.100.9", 53));
+        ProxiedDatagram d = new ProxiedDatagram(Unpooled.buffer(1), null, h.client(), addr("127.0.0.1", 9), h, null);
+        assertEquals(addr("198.51.100.9", 53), d.recipient());
+        ProxiedDatagram dup = d.retainedDuplicate();
+        assertEquals(d.recipient(), dup.recipient());
+        dup.release();
+        assertTrue(d.release());
+        ProxiedDatagram given = new ProxiedDatagram(Unpooled.buffer(1), addr("127.0.0.1", 53), h.client(),
+                addr("127.0.0.1", 9), h, null);
+        assertEquals(addr("127.0.0.1", 53), given.recipient());
+        assertTrue(given.release());
+    }
 }
