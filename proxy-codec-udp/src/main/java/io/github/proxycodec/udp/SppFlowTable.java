@@ -62,8 +62,11 @@ final class SppFlowTable {
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
     private static final int MIN_SLOTS = 16;
-    /** 64 Mi slots (4 GiB): beyond this, the table fills to 7/8 and then evicts. */
-    private static final int MAX_SLOTS = 1 << 26;
+    /**
+     * 16 Mi slots, a 1 GiB array (the largest power of two a byte array can hold): at this size
+     * the table fills to 7/8 (14 680 064 flows) and then evicts.
+     */
+    private static final int MAX_SLOTS = 1 << 24;
     private static final long IPV4_EDGE = 1L << 62;
     private static final long OTHER_EDGE = 1L << 63;
 
@@ -75,6 +78,14 @@ final class SppFlowTable {
     private int recent = NONE;
     /** The edge object of the recent flow, when known without reading {@link #edges}. */
     private InetSocketAddress recentEdge;
+    /**
+     * At most the eldest flow's time of last use. Times of last use never decrease along the use
+     * order, so a floor taken from any earlier eldest stays one; while it shows that nothing can
+     * have expired, the eldest's slot is not read. Where clients take turns (as with many
+     * clients sending at one rate), the eldest changes with every datagram, and reading its
+     * slot each time would be a cache miss each time.
+     */
+    private long eldestSeenFloor;
 
     private final int maxEntries;
     private final long idleNanos;
@@ -258,13 +269,19 @@ final class SppFlowTable {
     /** Removes every flow idle for at least the idle timeout. */
     void expireIdle(long now) {
         int e = eldest;
-        if (e == NONE || now - get(slots, e * WORDS + SEEN) < idleNanos) {
+        if (e == NONE || now - eldestSeenFloor < idleNanos) {
             return; // use order: if the eldest is still live, so is everything else
         }
-        do {
+        long seen;
+        while (now - (seen = get(slots, e * WORDS + SEEN)) >= idleNanos) {
             report(e, true);
             e = eldest;
-        } while (e != NONE && now - get(slots, e * WORDS + SEEN) >= idleNanos);
+            if (e == NONE) {
+                size = count;
+                return;
+            }
+        }
+        eldestSeenFloor = seen;
         size = count;
     }
 
@@ -312,6 +329,9 @@ final class SppFlowTable {
         }
         if (count >= edges.length / 2 && edges.length < MAX_SLOTS) {
             resize(edges.length * 2);
+        }
+        if (count == 0) {
+            eldestSeenFloor = now; // this flow becomes the eldest
         }
         int i = insert(slots, edges.length - 1, hash, b0, b8, b16, b24, b30, now, edgeKey(edge));
         edges[i] = edge;

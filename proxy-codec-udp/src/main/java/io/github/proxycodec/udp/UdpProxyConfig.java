@@ -173,7 +173,11 @@ public final class UdpProxyConfig {
             return this;
         }
 
-        /** Sets the maximum number of flows per channel, at least 1 (default 65536). */
+        /**
+         * Sets the maximum number of flows per channel, at least 1 (default 65536). {@link SppCodec}
+         * keeps at most 14 680 064 whatever is set (its table is one array of 64 bytes a slot, at
+         * most 7/8 full at its largest size).
+         */
         public Builder maxFlows(int maxFlows) {
             if (maxFlows < 1) {
                 throw new IllegalArgumentException("maxFlows must be at least 1: " + maxFlows);
