@@ -8,9 +8,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
 /**
  * Cloudflare Spectrum's Simple Proxy Protocol (SPP) for a UDP server: strips the 38-byte header
@@ -113,7 +111,9 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         if (slot != SppFlowTable.NONE && (!SppFlowTable.edgeKeyInexact(key) || edge.equals(flows.edge(slot)))) {
             flows.use(slot, now, edge);
             ByteBuf payload = content.slice(at + SppHeader.LENGTH, content.readableBytes() - SppHeader.LENGTH);
-            return passed(new ProxiedDatagram(payload, null, clientAddress(b0, b8, b16, b30), edge,
+            // A fresh client address, rather than one kept with the flow: what the application
+            // reads is then in cache.
+            return passed(new ProxiedDatagram(payload, null, SppHeader.client(b0, b8, b16, b30), edge,
                     SppHeader.ofWords(b0, b8, b16, b24, b30), null), content, at);
         }
         SppHeader header = SppHeader.ofWords(b0, b8, b16, b24, b30);
@@ -133,25 +133,6 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             keyedEdge = edge;
         }
         return edgeKey;
-    }
-
-    /**
-     * A fresh address of the client in a header read as words: an {@code Inet4Address} for an
-     * IPv4-mapped one. Fresh rather than shared with the flow, so that what the application
-     * reads is in cache.
-     */
-    private static InetSocketAddress clientAddress(long b0, long b8, long b16, long b30) {
-        if ((b0 & 0xFFFF_FFFF_FFFFL) != 0 || b8 >>> 16 != 0xFFFFL) {
-            return SppHeader.ofWords(b0, b8, b16, 0, b30).client();
-        }
-        int ip = (int) (b8 << 16 | b16 >>> 48);
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(
-                    new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip}),
-                    (int) (b30 >>> 16) & 0xFFFF);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // only for a wrong array length
-        }
     }
 
     private ProxiedDatagram passed(ProxiedDatagram out, ByteBuf from, int at) {

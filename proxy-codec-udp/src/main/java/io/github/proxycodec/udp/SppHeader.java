@@ -6,7 +6,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -108,8 +107,7 @@ public final class SppHeader {
     public InetSocketAddress client() {
         InetSocketAddress c = client;
         if (c == null) {
-            byte[] raw = toByteArray();
-            client = c = new InetSocketAddress(address(raw, CLIENT_ADDRESS_OFFSET), port(raw, CLIENT_PORT_OFFSET));
+            client = c = client(b0, b8, b16, b30);
         }
         return c;
     }
@@ -118,10 +116,41 @@ public final class SppHeader {
     public InetSocketAddress proxy() {
         InetSocketAddress p = proxy;
         if (p == null) {
-            byte[] raw = toByteArray();
-            proxy = p = new InetSocketAddress(address(raw, PROXY_ADDRESS_OFFSET), port(raw, PROXY_PORT_OFFSET));
+            // Proxy address: bytes 18 to 33; proxy port: bytes 36 and 37.
+            proxy = p = address(b16 << 16 | b24 >>> 48, b24 << 16 | (b30 >>> 32 & 0xFFFF), (int) b30 & 0xFFFF);
         }
         return p;
+    }
+
+    /**
+     * A new address of the client in a header read as words (see {@link #matches}): client
+     * address bytes 2 to 17, client port bytes 34 and 35.
+     */
+    static InetSocketAddress client(long b0, long b8, long b16, long b30) {
+        return address(b0 << 16 | b8 >>> 48, b8 << 16 | b16 >>> 48, (int) (b30 >>> 16) & 0xFFFF);
+    }
+
+    /**
+     * The address whose 16 bytes are {@code hi} and {@code lo} (big-endian), with {@code port}:
+     * an {@link Inet4Address} if they are IPv4-mapped ({@code ::ffff:a.b.c.d}).
+     */
+    private static InetSocketAddress address(long hi, long lo, int port) {
+        byte[] b;
+        if (hi == 0 && lo >>> 32 == 0xFFFFL) {
+            int ip = (int) lo;
+            b = new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip};
+        } else {
+            b = new byte[16];
+            for (int i = 0; i < 8; i++) {
+                b[i] = (byte) (hi >>> (56 - 8 * i));
+                b[8 + i] = (byte) (lo >>> (56 - 8 * i));
+            }
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(b), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // only for a wrong array length
+        }
     }
 
     /** Returns whether either address is unspecified ({@code 0.0.0.0}, {@code ::}) or either port is 0. */
@@ -147,35 +176,12 @@ public final class SppHeader {
                 .writeInt((int) (b30 >>> 16)).writeShort((int) b30);
     }
 
-    private static InetAddress address(byte[] raw, int at) {
-        try {
-            // ::ffff:a.b.c.d is an IPv4 client: built from its last 4 bytes as an Inet4Address.
-            boolean mapped = Arrays.equals(raw, at, at + 12, V4_MAPPED_PREFIX, 0, 12);
-            return InetAddress.getByAddress(mapped
-                    ? Arrays.copyOfRange(raw, at + 12, at + 16) : Arrays.copyOfRange(raw, at, at + 16));
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // only for a wrong array length
-        }
-    }
-
     /**
      * Whether this header's 38 bytes, read as big-endian words at 0, 8, 16, 24 and 30 (the last
      * two overlap), are these.
      */
     boolean matches(long b0, long b8, long b16, long b24, long b30) {
         return b0 == this.b0 && b8 == this.b8 && b16 == this.b16 && b24 == this.b24 && b30 == this.b30;
-    }
-
-    /** The word at 0, 8, 16, 24 or 30 (see {@link #matches}). */
-    long word(int at) {
-        switch (at) {
-            case 0: return b0;
-            case 8: return b8;
-            case 16: return b16;
-            case 24: return b24;
-            case 30: return b30;
-            default: throw new IllegalArgumentException("no word at " + at);
-        }
     }
 
     private static long word(byte[] raw, int at) {
@@ -191,10 +197,6 @@ public final class SppHeader {
             raw[at + i] = (byte) v;
             v >>>= 8;
         }
-    }
-
-    private static int port(byte[] raw, int at) {
-        return ((raw[at] & 0xFF) << 8) | (raw[at + 1] & 0xFF);
     }
 
     private static void putAddress(byte[] raw, int at, InetSocketAddress a) {
