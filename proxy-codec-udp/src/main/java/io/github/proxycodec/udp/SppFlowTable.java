@@ -327,7 +327,9 @@ final class SppFlowTable {
         if (old != NONE) {
             remove(old);
         }
-        if (count >= edges.length / 2 && edges.length < MAX_SLOTS) {
+        // A full table evicts right after this insert, so it does not grow for it (one slot over
+        // half full for a moment is fine: there is always a free slot).
+        if (count >= edges.length / 2 && count < maxEntries && edges.length < MAX_SLOTS) {
             resize(edges.length * 2);
         }
         if (count == 0) {

@@ -254,6 +254,17 @@ class SppFlowTableTest {
     }
 
     @Test
+    void aFullTableEvictsWithoutGrowing() {
+        SppFlowTable t = table(64, 5);
+        for (int i = 0; i < 1000; i++) {
+            put(t, addr("10.2." + (i >> 8) + "." + (i & 255), 6000), PROXY, EDGE, t.now());
+        }
+        assertEquals(64, t.size());
+        assertEquals(936, t.evictions());
+        assertEquals(128, t.capacity()); // the smallest power of two at least twice the bound
+    }
+
+    @Test
     void clearEmptiesTheTableWithoutReports() {
         SppFlowTable t = table(100, 3);
         for (int i = 0; i < 50; i++) {
