@@ -58,9 +58,11 @@ import java.net.InetSocketAddress;
  */
 public final class SppCodec extends AbstractUdpProxyCodec {
 
+    /** Size of the blocks replies are cut from (see {@link #frameBuffer}). */
     private static final int FRAME_BLOCK = 16 * 1024;
 
     private final SppFlowTable flows;
+    /** The block replies are being cut from, or null. */
     private ByteBuf frames;
     // The content of the datagram last passed on, the buffer it is a slice of and where its
     // header starts there: what an in-place reply is cut from.
@@ -135,6 +137,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         return edgeKey;
     }
 
+    /** Remembers where the payload just passed on sits, for {@link #inPlace}. */
     private ProxiedDatagram passed(ProxiedDatagram out, ByteBuf from, int at) {
         passed = out.content();
         passedFrom = from;
@@ -181,7 +184,13 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         ctx.write(msg, promise);
     }
 
-    /** Sends {@code payload} to {@code edge} behind the header of {@code header}, or else of the flow in {@code slot}. */
+    /**
+     * Writes header + payload to the edge as one buffer. Owns {@code msg}: either its reference
+     * goes on with the payload sent in place ({@link #inPlace}), or it is released once its
+     * payload is copied behind the header (a datagram is small, and one contiguous buffer is
+     * cheaper to build and to send than a composite); the buffer sent goes to the transport.
+     * The header is {@code header} if given, else that of the flow in {@code slot}.
+     */
     private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
                        InetSocketAddress edge, SppHeader header, int slot, InetSocketAddress sender,
                        ChannelPromise promise) {
@@ -215,9 +224,11 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     }
 
     /**
-     * Returns the reply cut from the received buffer, header and payload as they lie, if
-     * {@code payload} is the content last passed on, unread and still referenced, and the 38
-     * bytes in front of it are the reply's header; otherwise {@code null}.
+     * Returns the reply, header and payload, as they sit in the datagram the payload came in,
+     * when that is what must be sent: the payload is the very buffer last passed on (an echo,
+     * or a reply written over the request), read from its start, and the 38 bytes in front of
+     * it are the reply's header. Returns {@code null} otherwise. The slice returned shares the
+     * payload's reference; nothing is copied.
      */
     private ByteBuf inPlace(ByteBuf payload, SppHeader header, int slot, int length) {
         ByteBuf from = passedFrom;
