@@ -241,7 +241,8 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         long b16 = from.getLong(at + 16);
         long b24 = from.getLong(at + 24);
         long b30 = from.getLong(at + 30);
-        boolean own = header == null ? flows.matches(slot, b0, b8, b16, b24, b30) : header.matches(b0, b8, b16, b24, b30);
+        boolean own = header == null ? flows.matches(slot, b0, b8, b16, b24, b30)
+                : header.matches(b0, b8, b16, b24, b30);
         if (!own) {
             return null;
         }

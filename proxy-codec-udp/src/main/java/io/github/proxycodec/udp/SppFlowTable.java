@@ -2,11 +2,11 @@ package io.github.proxycodec.udp;
 
 import io.netty.buffer.ByteBuf;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
@@ -49,7 +49,7 @@ final class SppFlowTable {
     private static final int W24 = 3;
     private static final int W30 = 4;
     private static final int SEEN = 5;
-    /** The older and the newer neighbour's index, as two ints (each written without reading the other). */
+    /** The older and the newer neighbour's index, as two ints (each written on its own). */
     private static final int LINKS = 6;
     private static final int EDGE = 7;
     private static final int OLDER_AT = LINKS * 8;
@@ -233,15 +233,17 @@ final class SppFlowTable {
     void writeHeader(int slot, ByteBuf out) {
         int o = slot * WORDS;
         byte[] s = slots;
-        out.writeLong(get(s, o + W0)).writeLong(get(s, o + W8)).writeLong(get(s, o + W16)).writeLong(get(s, o + W24))
-                .writeInt((int) (get(s, o + W30) >>> 16)).writeShort((int) get(s, o + W30));
+        long b30 = get(s, o + W30);
+        out.writeLong(get(s, o + W0)).writeLong(get(s, o + W8)).writeLong(get(s, o + W16))
+                .writeLong(get(s, o + W24)).writeInt((int) (b30 >>> 16)).writeShort((int) b30);
     }
 
     /** The header of the flow in {@code slot}. */
     SppHeader header(int slot) {
         int o = slot * WORDS;
         byte[] s = slots;
-        return SppHeader.ofWords(get(s, o + W0), get(s, o + W8), get(s, o + W16), get(s, o + W24), get(s, o + W30));
+        return SppHeader.ofWords(get(s, o + W0), get(s, o + W8), get(s, o + W16), get(s, o + W24),
+                get(s, o + W30));
     }
 
     /** The edge the flow in {@code slot} came through. */
