@@ -20,12 +20,9 @@ import java.util.function.LongSupplier;
  * checked from the front on every lookup or insert, and costs O(1) amortised (each node is
  * removed once). Only the counters and the size are safe to read from other threads.
  *
- * <p>A lookup allocates nothing, and the node last found, used or added is remembered
- * ({@link #recent()}): the reply that usually follows a request belongs to it, so a codec can
- * check that node before a lookup, and a lookup by the very {@code InetSocketAddress} instance
- * of its key finds it without hashing. A codec can also hash a client straight from the bytes
- * of a header ({@link #hash(int, int, int, int, int)}) and walk that bucket itself
- * ({@link #bucket(int)}), to recognise a known flow without building any address object.
+ * <p>A lookup allocates nothing, and the node last found or added is remembered: the reply
+ * that usually follows a request belongs to it, and a lookup by the very
+ * {@code InetSocketAddress} instance of its key finds it without hashing.
  *
  * <p>Keys are socket addresses that an attacker can choose (spoofed UDP sources travel through
  * the proxy into the header), so they are hashed with a secret per-table seed: addresses whose
@@ -196,35 +193,8 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         size = 0;
     }
 
-    /**
-     * Returns this table's hash of a client given as the four big-endian words of its IPv6 (or
-     * IPv4-mapped) address and its port: the same value an {@code InetSocketAddress} key of that
-     * client hashes to.
-     */
-    int hash(int w0, int w1, int w2, int w3, int port) {
-        return hash(seed, w0, w1, w2, w3, port);
-    }
-
-    /**
-     * Returns the first node of the bucket {@code hash} falls in: follow {@link Node#next},
-     * compare {@link Node#hash}, and {@link #use} the node found. Call {@link #now()} first, so
-     * that no expired node is found.
-     */
-    F bucket(int hash) {
-        return buckets[hash & (buckets.length - 1)];
-    }
-
-    /**
-     * Returns the node last found, used or added, or {@code null} once it has left the table:
-     * usually the flow of the datagram just handled. Call {@link #now()} first, so that it is
-     * not an expired one.
-     */
-    F recent() {
-        return recent;
-    }
-
     /** Marks {@code node}, which must be in this table, used at {@code now} (from {@link #now()}). */
-    void use(F node, long now) {
+    private void use(F node, long now) {
         node.lastSeen = now;
         recent = node;
         if (node != youngest) {

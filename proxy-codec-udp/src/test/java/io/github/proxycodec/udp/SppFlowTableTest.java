@@ -55,6 +55,10 @@ class SppFlowTableTest {
         return t.put(w[0], w[1], w[2], w[3], w[4], edge, now);
     }
 
+    private static int hash(SppFlowTable t, long[] w) {
+        return t.hash(w[0], w[1], w[2], w[4]);
+    }
+
     /** The decoder's lookup: the exact header through this edge, confirmed for an inexact edge key. */
     private static int find(SppFlowTable t, InetSocketAddress client, InetSocketAddress proxy, InetSocketAddress edge) {
         long[] w = words(client, proxy);
@@ -97,6 +101,17 @@ class SppFlowTableTest {
         assertEquals(SppFlowTable.NONE, find(t, a, PROXY, EDGE));
         assertEquals(EDGE2, t.edge(t.find(a)));
         assertEquals(List.of(), removed);
+    }
+
+    @Test
+    void aHeaderHashesAsItsClientAddressDoes() {
+        SppFlowTable t = table(10, 42);
+        for (InetSocketAddress client : new InetSocketAddress[] {addr("192.0.2.1", 1), addr("2001:db8::3", 3)}) {
+            int h = hash(t, words(client, PROXY));
+            assertEquals(FlowTable.seededHash(client, 42), h);
+            assertNotEquals(h, hash(t, words(addr(client.getAddress().getHostAddress(), client.getPort() + 1), PROXY)));
+            assertEquals(h, hash(t, words(client, addr("198.51.100.2", 54))), "only the client counts");
+        }
     }
 
     @Test
