@@ -106,11 +106,10 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         long b16 = content.getLong(at + 16);
         long b24 = content.getLong(at + 24);
         long b30 = content.getLong(at + 30);
-        long key = edgeKey(edge);
         // The usual case: a known client through the same edge with the same 38 bytes, found
         // from the words themselves in one slot of the table.
-        int slot = flows.find(flows.hash(b0, b8, b16, b30), b0, b8, b16, b24, b30, key);
-        if (slot != SppFlowTable.NONE && (!SppFlowTable.edgeKeyInexact(key) || edge.equals(flows.edge(slot)))) {
+        int slot = flows.find(flows.hash(b0, b8, b16, b30), b0, b8, b16, b24, b30, edge, edgeKey(edge));
+        if (slot != SppFlowTable.NONE) {
             flows.use(slot, now, edge);
             ByteBuf payload = content.slice(at + SppHeader.LENGTH, content.readableBytes() - SppHeader.LENGTH);
             // A fresh client address, rather than one kept with the flow: what the application

@@ -122,7 +122,7 @@ final class SppFlowTable {
 
     /**
      * Returns the key of an edge: an IPv4 edge's address and port exactly; for any other, a
-     * seeded digest with the top bit set, which a match must confirm with {@link #edge(int)}.
+     * seeded digest with the top bit set, which {@link #find} confirms against the edge itself.
      */
     long edgeKey(InetSocketAddress edge) {
         InetAddress ip = edge.getAddress();
@@ -131,11 +131,6 @@ final class SppFlowTable {
             return IPV4_EDGE | (ip.hashCode() & 0xFFFF_FFFFL) << 16 | edge.getPort();
         }
         return OTHER_EDGE | FlowTable.seededHash(edge, ~seed) & 0xFFFF_FFFFL;
-    }
-
-    /** Whether a match on {@code edgeKey} must be confirmed by comparing the edge objects. */
-    static boolean edgeKeyInexact(long edgeKey) {
-        return edgeKey < 0;
     }
 
     /** This table's hash of the client in a header read as words (see {@link SppHeader#matches}). */
@@ -152,17 +147,19 @@ final class SppFlowTable {
     // ------------------------------------------------------------------ lookups
 
     /**
-     * Returns the slot of the flow with exactly this header through an edge with this key, or
-     * {@link #NONE}. {@code hash} is {@link #hash} of the header. Call {@link #now()} first.
+     * Returns the slot of the flow with exactly this header through {@code edge}, or
+     * {@link #NONE}. {@code hash} is {@link #hash} of the header, {@code edgeKey} is
+     * {@link #edgeKey} of the edge. Call {@link #now()} first.
      */
-    int find(int hash, long b0, long b8, long b16, long b24, long b30, long edgeKey) {
+    int find(int hash, long b0, long b8, long b16, long b24, long b30, InetSocketAddress edge, long edgeKey) {
         byte[] s = slots;
         int mask = edges.length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask) {
             int o = i * WORDS;
             long w = get(s, o + W0);
             if (w == b0 && get(s, o + W8) == b8 && get(s, o + W16) == b16 && get(s, o + W24) == b24
-                    && get(s, o + W30) == b30 && get(s, o + EDGE) == edgeKey) {
+                    && get(s, o + W30) == b30 && get(s, o + EDGE) == edgeKey
+                    && (edgeKey >= 0 || edge.equals(edges[i]))) { // a digest is confirmed
                 return i;
             }
             if (w == 0) {
