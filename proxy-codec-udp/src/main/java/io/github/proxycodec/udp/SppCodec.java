@@ -93,12 +93,11 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         }
         ByteBuf content = packet.content();
         int at = content.readerIndex();
-        if (content.readableBytes() < SppHeader.LENGTH || content.getUnsignedShort(at) != SppHeader.MAGIC) {
-            try {
-                SppHeader.decode(content); // throws, with the reason
-            } catch (UdpProxyException e) {
-                return drop(packet, e.reason(), null);
-            }
+        if (content.readableBytes() < SppHeader.LENGTH) {
+            return drop(packet, UdpDropReason.TOO_SHORT, null);
+        }
+        if (content.getUnsignedShort(at) != SppHeader.MAGIC) {
+            return drop(packet, UdpDropReason.BAD_MAGIC, null);
         }
         long now = flows.now();
         long b0 = content.getLong(at);
@@ -250,6 +249,13 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         return from.slice(at, length);
     }
 
+    /**
+     * Returns an empty direct buffer of exactly {@code length} bytes for one reply: a slice of
+     * a shared block, so that a reply does not cost an allocation of its own (an allocator
+     * call, and now and then a leak-detector record). Each slice holds a reference to its
+     * block, so a block is freed once this codec has moved on from it and every reply cut
+     * from it has been sent. Replies larger than an eighth of a block get their own buffer.
+     */
     private ByteBuf frameBuffer(ChannelHandlerContext ctx, int length) {
         if (length > FRAME_BLOCK / 8) {
             return ctx.alloc().directBuffer(length, length);
