@@ -289,24 +289,12 @@ final class SppFlowTable {
      * is the object it was matched with (equal to its edge), or {@code null}.
      */
     void use(int slot, long now, InetSocketAddress edge) {
-        byte[] s = slots;
-        set(s, slot * WORDS + SEEN, now);
+        set(slots, slot * WORDS + SEEN, now);
         recent = slot;
         recentEdge = edge;
-        int y = youngest;
-        if (slot != y) {
-            int older = older(s, slot);
-            int newer = newer(s, slot); // not NONE: slot is not the youngest
-            if (older == NONE) {
-                eldest = newer;
-            } else {
-                setNewer(older, newer);
-            }
-            setOlder(newer, older);
-            setOlder(slot, y);
-            setNewer(slot, NONE);
-            setNewer(y, slot);
-            youngest = slot;
+        if (slot != youngest) {
+            unlink(slot);
+            linkYoungest(slot);
         }
     }
 
