@@ -18,7 +18,7 @@ import java.util.Objects;
  *     <td>whether a trusted peer must send a header</td></tr>
  * <tr><td>{@link Builder#acceptV1}, {@link Builder#acceptV2}</td><td>both</td>
  *     <td>versions accepted</td></tr>
- * <tr><td>{@link Builder#headerTimeout}</td><td>5 s</td><td>time allowed for the whole header</td></tr>
+ * <tr><td>{@link Builder#headerTimeout}</td><td>5 s</td><td>time allowed for the whole header (1 ms..1 h)</td></tr>
  * <tr><td>{@link Builder#maxV2HeaderLength}</td><td>4096</td><td>cap on a v2 header (16..65551)</td></tr>
  * <tr><td>{@link Builder#allowDatagramTransport}</td><td>false</td>
  *     <td>accept a DGRAM (UDP) family on a TCP connection</td></tr>
@@ -26,14 +26,22 @@ import java.util.Objects;
  *     <td>refuse a v2 PROXY command with the UNSPEC family</td></tr>
  * <tr><td>{@link Builder#fireExceptionOnFailure}</td><td>false</td>
  *     <td>also raise failures through {@code exceptionCaught}</td></tr>
- * <tr><td>{@link Builder#maxPendingConnections}</td><td>unlimited</td>
- *     <td>connections of this configuration waiting for their header at once</td></tr>
+ * <tr><td>{@link Builder#pendingLimit}</td><td>none</td>
+ *     <td>connections waiting for their header at once, across every configuration sharing the limit</td></tr>
  * </table>
+ *
+ * <p>Every setter refuses a value the handler cannot honour with an
+ * {@link IllegalArgumentException} naming the setting and its range, so a configuration that
+ * builds is one that works.
  */
 public final class ProxyProtocolConfig {
 
     /** The default header timeout. */
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(5);
+    /** The shortest header timeout accepted. */
+    public static final Duration MIN_HEADER_TIMEOUT = Duration.ofMillis(1);
+    /** The longest header timeout accepted: a header is a few hundred bytes, so an hour is already lenient. */
+    public static final Duration MAX_HEADER_TIMEOUT = Duration.ofHours(1);
 
     /** What to do with a connection from a peer outside the trusted list. */
     public enum UntrustedPolicy {
@@ -41,7 +49,10 @@ public final class ProxyProtocolConfig {
         CLOSE,
         /**
          * Serve it as a direct client (its own address is the client address); if it starts with
-         * a PROXY header anyway, close it with reason {@code UNTRUSTED_SOURCE}.
+         * a PROXY header anyway, close it with reason {@code UNTRUSTED_SOURCE}. The outcome event
+         * comes with the peer's first bytes, so each connection gets exactly one; the
+         * application may still speak first, and {@link ProxyProtocol#clientAddress} answers at
+         * any time. No timer runs while such a peer is silent.
          */
         SERVE_DIRECT
     }
@@ -66,10 +77,8 @@ public final class ProxyProtocolConfig {
     private final boolean allowDatagramTransport;
     private final boolean rejectUnspecProxy;
     private final boolean fireExceptionOnFailure;
-    private final int maxPendingConnections;
+    private final PendingLimit pendingLimit;
     private final ProxyHeaderParser parser;
-    /** Shared by every handler built with this instance; null when unlimited. */
-    private final java.util.concurrent.atomic.AtomicInteger pending;
 
     private ProxyProtocolConfig(Builder b) {
         this.trustedProxies = b.trustedProxies;
@@ -82,8 +91,7 @@ public final class ProxyProtocolConfig {
         this.allowDatagramTransport = b.allowDatagramTransport;
         this.rejectUnspecProxy = b.rejectUnspecProxy;
         this.fireExceptionOnFailure = b.fireExceptionOnFailure;
-        this.maxPendingConnections = b.maxPendingConnections;
-        this.pending = maxPendingConnections == Integer.MAX_VALUE ? null : new java.util.concurrent.atomic.AtomicInteger();
+        this.pendingLimit = b.pendingLimit;
         this.parser = ProxyHeaderParser.builder()
                 .acceptV1(acceptV1)
                 .acceptV2(acceptV2)
@@ -117,7 +125,7 @@ public final class ProxyProtocolConfig {
         b.allowDatagramTransport = allowDatagramTransport;
         b.rejectUnspecProxy = rejectUnspecProxy;
         b.fireExceptionOnFailure = fireExceptionOnFailure;
-        b.maxPendingConnections = maxPendingConnections;
+        b.pendingLimit = pendingLimit;
         return b;
     }
 
@@ -172,38 +180,21 @@ public final class ProxyProtocolConfig {
     }
 
     /**
-     * Returns the cap on connections waiting for their header at once, counted across every
-     * handler built with this configuration instance ({@link Integer#MAX_VALUE}: no cap).
+     * Returns the limit on connections waiting for their header at once, or {@code null} when
+     * there is none. Configurations built from this one with {@link #toBuilder()} share it.
      */
+    public PendingLimit pendingLimit() {
+        return pendingLimit;
+    }
+
+    /** Returns the cap of {@link #pendingLimit()}, or {@link Integer#MAX_VALUE} when there is none. */
     public int maxPendingConnections() {
-        return maxPendingConnections;
+        return pendingLimit == null ? Integer.MAX_VALUE : pendingLimit.max();
     }
 
-    /** Returns how many connections of this configuration are waiting for their header now. */
+    /** Returns how many connections count against {@link #pendingLimit()} now (0 when there is none). */
     public int pendingConnections() {
-        return pending == null ? 0 : pending.get();
-    }
-
-    /** Takes a waiting slot; false if the cap is reached. */
-    boolean tryAcquirePending() {
-        if (pending == null) {
-            return true;
-        }
-        while (true) {
-            int n = pending.get();
-            if (n >= maxPendingConnections) {
-                return false;
-            }
-            if (pending.compareAndSet(n, n + 1)) {
-                return true;
-            }
-        }
-    }
-
-    void releasePending() {
-        if (pending != null) {
-            pending.decrementAndGet();
-        }
+        return pendingLimit == null ? 0 : pendingLimit.waiting();
     }
 
     /** Returns the parser these settings describe. */
@@ -231,7 +222,7 @@ public final class ProxyProtocolConfig {
         private boolean allowDatagramTransport;
         private boolean rejectUnspecProxy;
         private boolean fireExceptionOnFailure;
-        private int maxPendingConnections = Integer.MAX_VALUE;
+        private PendingLimit pendingLimit;
 
         private Builder() {
         }
@@ -266,17 +257,27 @@ public final class ProxyProtocolConfig {
             return this;
         }
 
-        /** Sets the time allowed for a whole header (default 5 s; at least 1 ms). */
+        /**
+         * Sets the time allowed for a whole header, from {@link #MIN_HEADER_TIMEOUT} (1 ms) to
+         * {@link #MAX_HEADER_TIMEOUT} (1 h); default 5 s.
+         *
+         * @throws IllegalArgumentException if out of that range
+         */
         public Builder headerTimeout(Duration headerTimeout) {
             Objects.requireNonNull(headerTimeout, "headerTimeout");
-            if (headerTimeout.toMillis() < 1) {
-                throw new IllegalArgumentException("headerTimeout must be at least 1 ms: " + headerTimeout);
+            if (headerTimeout.compareTo(MIN_HEADER_TIMEOUT) < 0 || headerTimeout.compareTo(MAX_HEADER_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("headerTimeout must be from 1 ms to 1 h, not " + headerTimeout);
             }
             this.headerTimeout = headerTimeout;
             return this;
         }
 
-        /** Sets the cap on a whole v2 header, 16..65551 bytes (default 4096). */
+        /**
+         * Sets the cap on a whole v2 header, {@value ProxyHeaderParser#V2_FIXED_LENGTH}..{@value
+         * ProxyHeaderParser#V2_MAX_LENGTH} bytes (default 4096).
+         *
+         * @throws IllegalArgumentException if out of that range
+         */
         public Builder maxV2HeaderLength(int maxV2HeaderLength) {
             this.maxV2HeaderLength = ProxyHeaderParser.checkMaxV2Length(maxV2HeaderLength);
             return this;
@@ -306,23 +307,31 @@ public final class ProxyProtocolConfig {
         }
 
         /**
-         * Caps the connections waiting for their header at once (default: no cap); beyond it a
-         * new connection is closed with reason {@code TOO_MANY_PENDING}. Together with the
-         * header timeout this bounds what slow or silent clients can hold. The count is shared
-         * by every handler built with the resulting configuration instance.
+         * Caps the connections waiting for their header at once with a new {@link PendingLimit}
+         * of {@code max} (default: no cap); beyond it a new connection is closed with reason
+         * {@code TOO_MANY_PENDING}. Together with the header timeout this bounds what slow or
+         * silent clients can hold.
+         *
+         * @throws IllegalArgumentException if {@code max} is less than 1
          */
-        public Builder maxPendingConnections(int maxPendingConnections) {
-            if (maxPendingConnections < 1) {
-                throw new IllegalArgumentException("maxPendingConnections must be positive: " + maxPendingConnections);
-            }
-            this.maxPendingConnections = maxPendingConnections;
+        public Builder maxPendingConnections(int max) {
+            this.pendingLimit = PendingLimit.of(max);
+            return this;
+        }
+
+        /**
+         * Counts waiting connections against {@code limit}, which other configurations (say, one
+         * per listener) may share on purpose; {@code null} removes the cap.
+         */
+        public Builder pendingLimit(PendingLimit limit) {
+            this.pendingLimit = limit;
             return this;
         }
 
         /** Builds the configuration. */
         public ProxyProtocolConfig build() {
             if (!acceptV1 && !acceptV2) {
-                throw new IllegalStateException("at least one of v1 and v2 must be accepted");
+                throw new IllegalArgumentException("acceptV1 and acceptV2 are both false: no header could be accepted");
             }
             return new ProxyProtocolConfig(this);
         }

@@ -113,12 +113,13 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (config.trustedProxies().contains(ctx.channel().remoteAddress())) {
-            if (!config.tryAcquirePending()) {
+            PendingLimit limit = config.pendingLimit();
+            if (limit != null && !limit.tryAcquire()) {
                 fail(ctx, new ProxyProtocolException(Reason.TOO_MANY_PENDING,
                         config.maxPendingConnections() + " connections are already waiting for their header"));
                 return;
             }
-            holdsPendingSlot = true;
+            holdsPendingSlot = limit != null;
             state = State.EXPECT;
             scheduleTimeout(ctx);
         } else if (config.untrustedPolicy() == UntrustedPolicy.CLOSE) {
@@ -126,9 +127,9 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
                     "peer " + ctx.channel().remoteAddress() + " is not a trusted proxy"));
             return;
         } else {
-            // Served directly: the application may speak first, so no timer until bytes look like a header.
+            // Served directly: the application may speak first, so no timer until bytes look
+            // like a header. The outcome waits for the first bytes, so a connection gets one.
             state = State.DIRECT_PROBE;
-            ctx.fireUserEventTriggered(ProxyProtocolEvent.noHeader(ProxyProtocol.clientAddress(ctx.channel())));
         }
         if (!ctx.channel().config().isAutoRead()) {
             ctx.read();
@@ -199,7 +200,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     private void probeDirect(ChannelHandlerContext ctx, ByteBuf buf) {
         switch (ProxyHeaderParser.detect(buf)) {
             case NOT_PROXY:
-                finish(ctx, null, 0);
+                finish(ctx, ProxyProtocolEvent.noHeader(ProxyProtocol.clientAddress(ctx.channel())), 0);
                 break;
             case NEED_MORE:
                 scheduleTimeout(ctx);
@@ -303,7 +304,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         if (holdsPendingSlot) {
             holdsPendingSlot = false;
-            config.releasePending();
+            config.pendingLimit().release();
         }
     }
 

@@ -30,11 +30,19 @@ import java.util.List;
  * TrustedProxies.cloudflare();                        // Cloudflare's published ranges (the default)
  * TrustedProxies.of("10.0.0.0/8", "2001:db8::/32");   // your own load balancers
  * TrustedProxies.cloudflare().plus(TrustedProxies.of("127.0.0.1/32"));
+ * TrustedProxies.parse("cloudflare, 10.0.0.0/8");     // as a user writes it in a setting
  * }</pre>
+ *
+ * <p>In the written forms ({@link #parse(String)}, {@link #fromFile(Path)}) the word
+ * {@code cloudflare} stands for Cloudflare's ranges and the word {@code any} for every source;
+ * {@code any} must stand alone, since a list mixing it with ranges is almost certainly a mistake
+ * and reading it as "everyone" would widen trust silently.
  */
 public final class TrustedProxies {
 
     private static final String CLOUDFLARE_RESOURCE = "cloudflare-ips.txt";
+    private static final String WORD_ANY = "any";
+    private static final String WORD_CLOUDFLARE = "cloudflare";
     private static final TrustedProxies ANY = new TrustedProxies(Collections.emptyList(), Collections.emptyList(), true);
     private static volatile TrustedProxies cloudflare;
 
@@ -61,7 +69,7 @@ public final class TrustedProxies {
                 if (in == null) {
                     throw new IllegalStateException(CLOUDFLARE_RESOURCE + " missing from the jar");
                 }
-                cf = parse(in);
+                cf = of(entries(in));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -91,14 +99,40 @@ public final class TrustedProxies {
         return new TrustedProxies(kept, rules, false);
     }
 
-    /** Reads CIDR ranges from a file: one per line, {@code #} comments and blank lines ignored. */
+    /**
+     * Parses a comma-separated trust list: CIDR ranges, {@code cloudflare}, or {@code any} alone,
+     * e.g. {@code "cloudflare,10.0.0.0/8"}. Spaces around entries are ignored.
+     *
+     * @throws IllegalArgumentException if the list is empty, mixes {@code any} with other
+     *         entries, or has an entry that is not an IP literal with a valid prefix
+     */
+    public static TrustedProxies parse(String list) {
+        List<String> entries = new ArrayList<>();
+        for (String part : list.split(",", -1)) {
+            entries.add(part.trim());
+        }
+        if (entries.stream().allMatch(String::isEmpty)) {
+            throw new IllegalArgumentException("empty trust list");
+        }
+        if (entries.contains("")) {
+            throw new IllegalArgumentException("empty entry in trust list '" + list + "'");
+        }
+        return ofEntries(entries, list);
+    }
+
+    /**
+     * Reads a trust list from a file: one entry per line (a CIDR range, {@code cloudflare}, or
+     * {@code any} alone), {@code #} comments and blank lines ignored.
+     *
+     * @throws IllegalArgumentException if an entry is malformed, or {@code any} does not stand alone
+     */
     public static TrustedProxies fromFile(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return parse(in);
+            return ofEntries(entries(in), file.toString());
         }
     }
 
-    private static TrustedProxies parse(InputStream in) throws IOException {
+    private static List<String> entries(InputStream in) throws IOException {
         List<String> lines = new ArrayList<>();
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         for (String line; (line = r.readLine()) != null; ) {
@@ -108,7 +142,27 @@ public final class TrustedProxies {
                 lines.add(s);
             }
         }
-        return of(lines);
+        return lines;
+    }
+
+    /** Builds a list from written entries, with the words expanded; {@code where} names the source in errors. */
+    private static TrustedProxies ofEntries(List<String> entries, String where) {
+        boolean any = entries.stream().anyMatch(WORD_ANY::equalsIgnoreCase);
+        if (any && entries.size() > 1) {
+            throw new IllegalArgumentException("'any' must stand alone in a trust list: " + where);
+        }
+        if (any) {
+            return ANY;
+        }
+        List<String> cidrs = new ArrayList<>();
+        for (String e : entries) {
+            if (e.equalsIgnoreCase(WORD_CLOUDFLARE)) {
+                cidrs.addAll(cloudflare().cidrs);
+            } else {
+                cidrs.add(e);
+            }
+        }
+        return of(cidrs);
     }
 
     private static IpSubnetFilterRule rule(String cidr) {

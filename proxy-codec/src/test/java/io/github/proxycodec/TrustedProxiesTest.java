@@ -77,4 +77,31 @@ class TrustedProxiesTest {
         assertTrue(t.contains(at("10.1.1.1")));
         assertTrue(t.contains(at("2001:db8::5")));
     }
+
+    @Test
+    void writtenListsExpandTheCloudflareWord() {
+        TrustedProxies t = TrustedProxies.parse("cloudflare, 10.0.0.0/8");
+        assertTrue(t.contains(at("173.245.48.7")));
+        assertTrue(t.contains(at("10.1.2.3")));
+        assertFalse(t.contains(at("192.0.2.1")));
+        assertSame(TrustedProxies.any(), TrustedProxies.parse(" any "));
+    }
+
+    @Test
+    void anyMustStandAloneSoThatTrustIsNeverWidenedSilently(@TempDir Path dir) throws IOException {
+        for (String list : new String[] {"any,10.0.0.0/8", "10.0.0.0/8,any", "cloudflare,ANY", "any,any"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrustedProxies.parse(list));
+            assertTrue(e.getMessage().contains("'any' must stand alone"), e.getMessage());
+        }
+        Path f = dir.resolve("proxies.txt");
+        Files.writeString(f, "10.0.0.0/8\nany\n");
+        assertThrows(IllegalArgumentException.class, () -> TrustedProxies.fromFile(f));
+    }
+
+    @Test
+    void emptyEntriesInWrittenListsAreRefused() {
+        for (String list : new String[] {"", " , ", "10.0.0.0/8,", ",10.0.0.0/8", "10.0.0.0/8,,::1"}) {
+            assertThrows(IllegalArgumentException.class, () -> TrustedProxies.parse(list), list);
+        }
+    }
 }

@@ -15,15 +15,18 @@ import java.util.Objects;
  * <caption>settings</caption>
  * <tr><th>setting</th><th>default</th><th>meaning</th></tr>
  * <tr><td>trustedEdges</td><td>{@link TrustedProxies#cloudflare()}</td><td>senders whose headers are believed</td></tr>
- * <tr><td>maxFlows</td><td>65536</td><td>flows kept per channel; the least recently used goes first</td></tr>
+ * <tr><td>maxFlows</td><td>65536</td><td>flows kept per channel (1..{@value #MAX_FLOWS}); the least recently used goes first</td></tr>
  * <tr><td>sppIdleTimeout</td><td>120 s</td><td>SPP reply routing kept this long after a client's last datagram</td></tr>
  * <tr><td>firstDatagramIdleTimeout</td><td>25 s</td><td>FIRST_DATAGRAM flows, a little under Spectrum's 30 s</td></tr>
  * <tr><td>perDatagramIdleTimeout</td><td>120 s</td><td>PER_DATAGRAM reply routing</td></tr>
  * <tr><td>maxReplyLength</td><td>1472</td><td>largest UDP payload sent, header included (1500 MTU - 28)</td></tr>
  * <tr><td>rejectUnspecifiedAddresses</td><td>true</td><td>drop headers naming 0.0.0.0, :: or port 0</td></tr>
- * <tr><td>maxV2HeaderLength</td><td>4096</td><td>cap on a PROXY v2 header</td></tr>
+ * <tr><td>maxV2HeaderLength</td><td>4096</td><td>cap on a PROXY v2 header (16..65551)</td></tr>
  * <tr><td>ticker</td><td>{@link Ticker#systemTicker()}</td><td>clock for idle expiry (a mock in tests)</td></tr>
  * </table>
+ *
+ * <p>Idle timeouts are accepted from 1 ms to 1 day. Every setter refuses a value the codecs
+ * cannot honour with an {@link IllegalArgumentException} naming the setting and its range.
  *
  * <pre>{@code
  * UdpProxyConfig config = UdpProxyConfig.builder()
@@ -36,6 +39,17 @@ public final class UdpProxyConfig {
 
     /** Default number of flows kept per channel. */
     public static final int DEFAULT_MAX_FLOWS = 65536;
+    /**
+     * The most flows a channel can keep: {@link SppCodec}'s table is one array of at most
+     * 2<sup>24</sup> 64-byte slots, filled to at most 7/8.
+     */
+    public static final int MAX_FLOWS = (1 << 24) - (1 << 21);
+    /** The shortest idle timeout accepted. */
+    public static final Duration MIN_IDLE_TIMEOUT = Duration.ofMillis(1);
+    /** The longest idle timeout accepted: a day, far past any proxy's own UDP idle timeout. */
+    public static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(1);
+    /** The largest reply: a UDP payload over IPv4 can be at most 65535 - 20 - 8 bytes. */
+    public static final int MAX_REPLY_LENGTH = 65507;
     /** Default largest reply: a 1500-byte MTU minus IPv4 (20) and UDP (8) headers. */
     public static final int DEFAULT_MAX_REPLY_LENGTH = 1472;
     /** Default idle timeout of SPP reply routing. */
@@ -174,33 +188,33 @@ public final class UdpProxyConfig {
         }
 
         /**
-         * Sets the maximum number of flows per channel, at least 1 (default 65536). {@link SppCodec}
-         * keeps at most 14 680 064 whatever is set (its table is one array of 64 bytes a slot, at
-         * most 7/8 full at its largest size).
+         * Sets the maximum number of flows per channel, 1..{@value #MAX_FLOWS} (default 65536).
+         *
+         * @throws IllegalArgumentException if out of that range
          */
         public Builder maxFlows(int maxFlows) {
-            if (maxFlows < 1) {
-                throw new IllegalArgumentException("maxFlows must be at least 1: " + maxFlows);
+            if (maxFlows < 1 || maxFlows > MAX_FLOWS) {
+                throw new IllegalArgumentException("maxFlows must be from 1 to " + MAX_FLOWS + ", not " + maxFlows);
             }
             this.maxFlows = maxFlows;
             return this;
         }
 
-        /** Sets the idle timeout of SPP reply routing (default 120 s). */
+        /** Sets the idle timeout of SPP reply routing, 1 ms..1 day (default 120 s). */
         public Builder sppIdleTimeout(Duration timeout) {
-            this.sppIdleTimeout = positive(timeout, "sppIdleTimeout");
+            this.sppIdleTimeout = idleTimeout(timeout, "sppIdleTimeout");
             return this;
         }
 
-        /** Sets the idle timeout of FIRST_DATAGRAM flows (default 25 s). */
+        /** Sets the idle timeout of FIRST_DATAGRAM flows, 1 ms..1 day (default 25 s). */
         public Builder firstDatagramIdleTimeout(Duration timeout) {
-            this.firstDatagramIdleTimeout = positive(timeout, "firstDatagramIdleTimeout");
+            this.firstDatagramIdleTimeout = idleTimeout(timeout, "firstDatagramIdleTimeout");
             return this;
         }
 
-        /** Sets the idle timeout of PER_DATAGRAM reply routing (default 120 s). */
+        /** Sets the idle timeout of PER_DATAGRAM reply routing, 1 ms..1 day (default 120 s). */
         public Builder perDatagramIdleTimeout(Duration timeout) {
-            this.perDatagramIdleTimeout = positive(timeout, "perDatagramIdleTimeout");
+            this.perDatagramIdleTimeout = idleTimeout(timeout, "perDatagramIdleTimeout");
             return this;
         }
 
@@ -209,8 +223,9 @@ public final class UdpProxyConfig {
          * 1472). Behind Spectrum with a 1500-byte MTU, 1472 leaves 1434 bytes for an SPP reply.
          */
         public Builder maxReplyLength(int maxReplyLength) {
-            if (maxReplyLength <= SppHeader.LENGTH || maxReplyLength > 65507) {
-                throw new IllegalArgumentException("maxReplyLength must be 39..65507: " + maxReplyLength);
+            if (maxReplyLength <= SppHeader.LENGTH || maxReplyLength > MAX_REPLY_LENGTH) {
+                throw new IllegalArgumentException("maxReplyLength must be from " + (SppHeader.LENGTH + 1)
+                        + " to " + MAX_REPLY_LENGTH + ", not " + maxReplyLength);
             }
             this.maxReplyLength = maxReplyLength;
             return this;
@@ -239,10 +254,10 @@ public final class UdpProxyConfig {
             return new UdpProxyConfig(this);
         }
 
-        private static Duration positive(Duration d, String name) {
+        private static Duration idleTimeout(Duration d, String name) {
             Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + d);
+            if (d.compareTo(MIN_IDLE_TIMEOUT) < 0 || d.compareTo(MAX_IDLE_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(name + " must be from 1 ms to 1 day, not " + d);
             }
             return d;
         }

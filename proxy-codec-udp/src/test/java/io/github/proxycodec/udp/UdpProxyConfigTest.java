@@ -48,4 +48,45 @@ class UdpProxyConfigTest {
                         "MISSING_HEADER", "UNKNOWN_FLOW", "NO_FLOW_FOR_REPLY", "REPLY_TOO_LARGE"),
                 Arrays.stream(UdpDropReason.values()).map(Enum::name).toList());
     }
+
+    @Test
+    void eachBoundIsAcceptedAtItAndRefusedPastItNamingTheSetting() {
+        UdpProxyConfig.Builder b = UdpProxyConfig.builder();
+        assertEquals(UdpProxyConfig.MAX_FLOWS, b.maxFlows(UdpProxyConfig.MAX_FLOWS).build().maxFlows());
+        assertEquals(1, b.maxFlows(1).build().maxFlows());
+        refused("maxFlows", () -> b.maxFlows(UdpProxyConfig.MAX_FLOWS + 1));
+        refused("maxFlows", () -> b.maxFlows(0));
+        assertEquals(Duration.ofDays(1), b.sppIdleTimeout(Duration.ofDays(1)).build().sppIdleTimeout());
+        assertEquals(Duration.ofMillis(1), b.firstDatagramIdleTimeout(Duration.ofMillis(1)).build().firstDatagramIdleTimeout());
+        refused("sppIdleTimeout", () -> b.sppIdleTimeout(Duration.ofDays(1).plusNanos(1)));
+        refused("sppIdleTimeout", () -> b.sppIdleTimeout(Duration.ofSeconds(10_000_000_000L)));
+        refused("firstDatagramIdleTimeout", () -> b.firstDatagramIdleTimeout(Duration.ofNanos(999_999)));
+        refused("perDatagramIdleTimeout", () -> b.perDatagramIdleTimeout(Duration.ofDays(2)));
+        assertEquals(39, b.maxReplyLength(39).build().maxReplyLength());
+        assertEquals(65507, b.maxReplyLength(65507).build().maxReplyLength());
+        refused("maxReplyLength", () -> b.maxReplyLength(65508));
+    }
+
+    @Test
+    void everyCodecBuildsAndRunsWithTheLargestSettings() {
+        UdpProxyConfig config = UdpProxyConfig.builder().trustedEdges(TrustedProxies.any())
+                .maxFlows(UdpProxyConfig.MAX_FLOWS)
+                .sppIdleTimeout(UdpProxyConfig.MAX_IDLE_TIMEOUT)
+                .firstDatagramIdleTimeout(UdpProxyConfig.MAX_IDLE_TIMEOUT)
+                .perDatagramIdleTimeout(UdpProxyConfig.MAX_IDLE_TIMEOUT)
+                .build();
+        for (AbstractUdpProxyCodec codec : List.of(new SppCodec(config),
+                new ProxyV2DatagramCodec(config, ProxyV2DatagramCodec.Mode.PER_DATAGRAM),
+                new ProxyV2DatagramCodec(config, ProxyV2DatagramCodec.Mode.FIRST_DATAGRAM))) {
+            io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel(codec);
+            codec.expireIdleFlows();
+            assertEquals(0, codec.flows());
+            assertEquals(false, ch.finish());
+        }
+    }
+
+    private static void refused(String option, Runnable setting) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, setting::run);
+        assertTrue(e.getMessage().startsWith(option + " must be from "), e.getMessage());
+    }
 }
