@@ -115,9 +115,9 @@ public final class TrustedProxies {
             throw new IllegalArgumentException("empty trust list");
         }
         if (entries.contains("")) {
-            throw new IllegalArgumentException("empty entry in trust list '" + list + "'");
+            throw new IllegalArgumentException("empty entry in trust list");
         }
-        return ofEntries(entries, list);
+        return ofEntries(entries);
     }
 
     /**
@@ -128,7 +128,9 @@ public final class TrustedProxies {
      */
     public static TrustedProxies fromFile(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return ofEntries(entries(in), file.toString());
+            return ofEntries(entries(in));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 
@@ -145,11 +147,11 @@ public final class TrustedProxies {
         return lines;
     }
 
-    /** Builds a list from written entries, with the words expanded; {@code where} names the source in errors. */
-    private static TrustedProxies ofEntries(List<String> entries, String where) {
+    /** Builds a list from written entries, with the words expanded. */
+    private static TrustedProxies ofEntries(List<String> entries) {
         boolean any = entries.stream().anyMatch(WORD_ANY::equalsIgnoreCase);
         if (any && entries.size() > 1) {
-            throw new IllegalArgumentException("'any' must stand alone in a trust list: " + where);
+            throw new IllegalArgumentException("'any' must stand alone in a trust list");
         }
         if (any) {
             return ANY;

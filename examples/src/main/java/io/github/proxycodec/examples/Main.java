@@ -4,6 +4,7 @@ import io.github.proxycodec.examples.decode.Decode;
 import io.github.proxycodec.examples.demo.Demo;
 import io.github.proxycodec.examples.edge.Edge;
 import io.github.proxycodec.examples.support.Console;
+import io.github.proxycodec.examples.support.Servers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -59,10 +60,16 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main(console));
         cli.setOut(new PrintWriter(console.out(), true));
         cli.setErr(new PrintWriter(console.err(), true));
+        cli.setParameterExceptionHandler((e, args1) -> {
+            // A usage error is one line: the flag, the value as typed, the allowed form.
+            CommandLine command = e.getCommandLine();
+            command.getErr().println(command.getCommandName() + ": " + e.getMessage()
+                    + " (see " + command.getCommandSpec().qualifiedName() + " --help)");
+            return 2;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // Failures at run time are reported in one line, never as a stack trace.
-            String msg = e.getMessage() != null ? e.getMessage() : e.toString();
-            commandLine.getErr().println(commandLine.getCommandName() + ": " + msg);
+            commandLine.getErr().println(commandLine.getCommandName() + ": " + Servers.describe(e));
             return 1;
         });
         return cli.execute(args);

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,11 +64,13 @@ public final class TcpOrigin implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--port", required = true, paramLabel = "P", description = "Port to listen on; 0 picks a free one.")
+    @Option(names = "--port", required = true, paramLabel = "P", converter = Options.Port.class,
+            description = "Port to listen on, 0..65535; 0 picks a free one.")
     int port;
 
-    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "A", description = "Address to bind (default: ${DEFAULT-VALUE}).")
-    String bind;
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "A", converter = Options.Host.class,
+            description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    InetAddress bind;
 
     @Option(names = "--versions", split = ",", defaultValue = "v1,v2", paramLabel = "VERSION",
             description = "Header versions accepted, v1 and/or v2: acceptV1/acceptV2 (default: ${DEFAULT-VALUE}).")
@@ -86,8 +89,8 @@ public final class TcpOrigin implements Callable<Integer> {
             description = "untrustedPolicy SERVE_DIRECT: serve untrusted peers as direct clients instead of closing.")
     boolean serveUntrusted;
 
-    @Option(names = "--header-timeout", defaultValue = "5s", converter = Options.Time.class, paramLabel = "D",
-            description = "headerTimeout: time allowed for the whole header, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--header-timeout", defaultValue = "5s", converter = Options.HeaderTimeout.class, paramLabel = "D",
+            description = "headerTimeout: time allowed for the whole header, 1ms..1h, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
     Duration headerTimeout;
 
     /** Maps the flags onto the library's configuration, one option each. */
@@ -96,6 +99,10 @@ public final class TcpOrigin implements Callable<Integer> {
             if (!v.equals("v1") && !v.equals("v2")) {
                 throw new ParameterException(spec.commandLine(), "--versions takes v1 and/or v2, not '" + v + "'");
             }
+        }
+        if (serveUntrusted && trust.trustsAny()) {
+            throw new ParameterException(spec.commandLine(),
+                    "--serve-untrusted does nothing with --trust any: every peer is trusted");
         }
         return ProxyProtocolConfig.builder()
                 .acceptV1(versions.contains("v1"))
@@ -113,8 +120,8 @@ public final class TcpOrigin implements Callable<Integer> {
         ProxyProtocolConfig config = config();
         EventLoopGroup group = Transport.group(0);
         try {
-            Channel server = start(group, new InetSocketAddress(Addresses.host(bind), port), config, console)
-                    .sync().channel();
+            InetSocketAddress address = new InetSocketAddress(bind, port);
+            Channel server = Servers.listen(start(group, address, config, console), address);
             console.info("tcp-origin: " + Transport.name() + ", " + config);
             Servers.announce(console, "tcp", server);
         } catch (Exception e) {

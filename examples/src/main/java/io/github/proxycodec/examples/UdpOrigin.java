@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -72,11 +73,13 @@ public final class UdpOrigin implements Callable<Integer> {
     @ParentCommand
     private Main main;
 
-    @Option(names = "--port", required = true, paramLabel = "P", description = "Port to listen on; 0 picks a free one.")
+    @Option(names = "--port", required = true, paramLabel = "P", converter = Options.Port.class,
+            description = "Port to listen on, 0..65535; 0 picks a free one.")
     int port;
 
-    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "A", description = "Address to bind (default: ${DEFAULT-VALUE}).")
-    String bind;
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "A", converter = Options.Host.class,
+            description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    InetAddress bind;
 
     @Option(names = "--protocol", required = true, paramLabel = "spp|ppv2|ppv2-first",
             converter = ProtocolConverter.class,
@@ -88,11 +91,12 @@ public final class UdpOrigin implements Callable<Integer> {
             description = "trustedEdges: 'cloudflare' (default), 'any', or a comma list of CIDRs.")
     TrustedProxies trust;
 
-    @Option(names = "--max-flows", paramLabel = "N", description = "maxFlows: clients remembered per channel (default 65536).")
+    @Option(names = "--max-flows", paramLabel = "N", converter = Options.MaxFlows.class,
+            description = "maxFlows: clients remembered per channel, 1..14680064 (default 65536).")
     Integer maxFlows;
 
-    @Option(names = "--idle-timeout", converter = Options.Time.class, paramLabel = "D",
-            description = "The protocol's idle timeout (sppIdleTimeout, perDatagramIdleTimeout or firstDatagramIdleTimeout).")
+    @Option(names = "--idle-timeout", converter = Options.IdleTimeout.class, paramLabel = "D",
+            description = "The protocol's idle timeout, 1ms..24h (sppIdleTimeout, perDatagramIdleTimeout or firstDatagramIdleTimeout).")
     Duration idleTimeout;
 
     /** Maps the flags onto the library's configuration, one option each. */
@@ -117,8 +121,8 @@ public final class UdpOrigin implements Callable<Integer> {
         UdpProxyConfig config = config();
         EventLoopGroup group = Transport.group(1);
         try {
-            Channel ch = start(group, new InetSocketAddress(Addresses.host(bind), port), codec(protocol, config), console)
-                    .sync().channel();
+            InetSocketAddress address = new InetSocketAddress(bind, port);
+            Channel ch = Servers.listen(start(group, address, codec(protocol, config), console), address);
             console.info("udp-origin: " + Transport.name() + ", " + protocol.name().replace('_', '-') + ", " + config);
             Servers.announce(console, "udp", ch);
         } catch (Exception e) {

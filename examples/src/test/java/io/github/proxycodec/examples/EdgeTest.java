@@ -123,6 +123,7 @@ class EdgeTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // the edge is stopped early to read its counters
     void tcpOriginDownIsReportedAndTheClientClosed() throws IOException {
         int dead;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -133,7 +134,14 @@ class EdgeTest {
             client.connect(edge.address(), 3000);
             client.setSoTimeout(3000);
             assertEquals(-1, client.getInputStream().read());
-            assertEquals("127.0.0.1:" + dead, edge.next("origin-error").path("origin").asText());
+            JsonNode error = edge.next("origin-error");
+            assertEquals("127.0.0.1:" + dead, error.path("origin").asText());
+            assertEquals("Connection refused", error.path("error").asText(), "the reason, not the native call");
+            edge.close();
+            JsonNode stopped = edge.next("stopped");
+            assertEquals(1, stopped.path("connections").asInt());
+            assertEquals(0, stopped.path("forwarded").asInt());
+            assertEquals(1, stopped.path("originErrors").asInt());
         }
     }
 

@@ -1,6 +1,8 @@
 package io.github.proxycodec.examples.edge;
 
+import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeader.Version;
+import io.github.proxycodec.ProxyHeaderEncoder;
 import io.github.proxycodec.ProxyTlv;
 import io.github.proxycodec.examples.Main;
 import io.github.proxycodec.examples.support.Addresses;
@@ -13,6 +15,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -72,10 +76,10 @@ public final class Edge implements Callable<Integer> {
             description = "v1 | v2 (tcp), spp | ppv2 | ppv2-first (udp).")
     String proxy;
 
-    @Option(names = "--tlv", paramLabel = "NAME=VALUE",
+    @Option(names = "--tlv", paramLabel = "NAME=VALUE", converter = TlvConverter.class,
             description = "Add a TLV to every v2 header (repeatable). NAME: alpn, authority, unique-id, "
                     + "netns, noop, or a type number (0xEA); VALUE: text, or hex:0a0b... for bytes.")
-    List<String> tlvs = new ArrayList<>();
+    List<ProxyTlv> tlvs = new ArrayList<>();
 
     @Option(names = "--ssl", paramLabel = "VERSION",
             description = "Add an SSL TLV (client connected over TLS, no client certificate) with SSL_VERSION, e.g. TLSv1.3.")
@@ -98,47 +102,18 @@ public final class Edge implements Callable<Integer> {
             description = "ppv2-first: send the header as a datagram of its own, before the first payload.")
     boolean separateHeader;
 
-    @Option(names = "--udp-idle-timeout", defaultValue = "30s", converter = Options.Time.class, paramLabel = "D",
-            description = "Forget a UDP flow idle this long; its next datagram starts a new flow (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--udp-idle-timeout", defaultValue = "30s", converter = Options.IdleTimeout.class, paramLabel = "D",
+            description = "udp:// only: forget a flow idle this long, 1ms..24h; its next datagram starts a new flow "
+                    + "(default: ${DEFAULT-VALUE}).")
     Duration udpIdleTimeout;
 
     @Override
     public Integer call() throws Exception {
         Console console = main.console();
-        String scheme = listen.contains("://") ? listen.substring(0, listen.indexOf("://")).toLowerCase(Locale.ROOT) : "";
-        InetSocketAddress listenAddress;
-        try {
-            listenAddress = Addresses.parse(listen.substring(listen.indexOf("://") + 3));
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
-        }
-        boolean tcp = scheme.equals("tcp");
-        if (!tcp && !scheme.equals("udp")) {
-            throw new ParameterException(spec.commandLine(), "--listen must start with tcp:// or udp://");
-        }
-        List<String> modes = tcp ? List.of("v1", "v2") : List.of("spp", "ppv2", "ppv2-first");
-        if (!modes.contains(proxy)) {
-            throw new ParameterException(spec.commandLine(),
-                    "--proxy for " + scheme + ":// must be one of " + String.join(", ", modes) + ", not '" + proxy + "'");
-        }
-        boolean spp = proxy.equals("spp");
-        HeaderTemplate template;
-        try {
-            List<ProxyTlv> list = new ArrayList<>();
-            for (String t : tlvs) {
-                list.add(tlv(t));
-            }
-            if (sslVersion != null) {
-                list.add(ssl(sslVersion, sslCipher));
-            }
-            if (spp && (!list.isEmpty() || uniqueId || crc32c || mapped)) {
-                throw new IllegalArgumentException("SPP has no TLVs, CRC or address options");
-            }
-            template = new HeaderTemplate(proxy.equals("v1") ? Version.V1 : Version.V2, mapped, list, uniqueId, crc32c);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-
+        boolean tcp = scheme().equals("tcp");
+        InetSocketAddress listenAddress = listenAddress();
+        refuseFlagsThatDoNotApply(tcp);
+        HeaderTemplate template = template();
         EventLoopGroup group = Transport.group(0);
         TcpEdge tcpEdge = null;
         UdpEdge udpEdge = null;
@@ -146,31 +121,107 @@ public final class Edge implements Callable<Integer> {
             Channel ch;
             if (tcp) {
                 tcpEdge = new TcpEdge(origin, template, proxy, console);
-                ch = tcpEdge.start(group, listenAddress).sync().channel();
+                ch = Servers.listen(tcpEdge.start(group, listenAddress), listenAddress);
             } else {
                 udpEdge = new UdpEdge(origin, UdpEdge.Mode.of(proxy), template, separateHeader, udpIdleTimeout, console);
-                ch = udpEdge.start(group, listenAddress).sync().channel();
+                ch = Servers.listen(udpEdge.start(group, listenAddress), listenAddress);
             }
-            console.info("edge: " + Transport.name() + ", " + scheme + "://" + Addresses.format(ch.localAddress())
-                    + " -> " + Addresses.format(origin) + " with " + (spp ? "SPP" : proxy + ": " + template));
-            Servers.announce(console, scheme, ch);
+            console.info("edge: " + Transport.name() + ", " + scheme() + "://" + Addresses.format(ch.localAddress())
+                    + " -> " + Addresses.format(origin) + " with " + (proxy.equals("spp") ? "SPP" : proxy + ": " + template));
+            Servers.announce(console, scheme(), ch);
             console.awaitStop();
         } finally {
             Servers.shutdown(group);
         }
-        if (tcpEdge != null) {
-            console.print(Console.event("stopped").put("connections", tcpEdge.connections()));
-        } else if (udpEdge != null) {
-            console.print(udpEdge.summary(Console.event("stopped")));
-        }
+        console.print(tcpEdge != null ? tcpEdge.summary(Console.event("stopped")) : udpEdge.summary(Console.event("stopped")));
         return 0;
+    }
+
+    private String scheme() {
+        int sep = listen.indexOf("://");
+        String scheme = sep < 0 ? "" : listen.substring(0, sep).toLowerCase(Locale.ROOT);
+        if (!scheme.equals("tcp") && !scheme.equals("udp")) {
+            throw usage("--listen must start with tcp:// or udp://, not '" + listen + "'");
+        }
+        return scheme;
+    }
+
+    private InetSocketAddress listenAddress() {
+        try {
+            return Addresses.parse(listen.substring(listen.indexOf("://") + 3));
+        } catch (IllegalArgumentException e) {
+            throw usage("--listen: " + e.getMessage());
+        }
+    }
+
+    /** A flag that the chosen mode would ignore is a mistake to report, not to swallow. */
+    private void refuseFlagsThatDoNotApply(boolean tcp) {
+        List<String> modes = tcp ? List.of("v1", "v2") : List.of("spp", "ppv2", "ppv2-first");
+        if (!modes.contains(proxy)) {
+            throw usage("--proxy for " + scheme() + ":// must be one of " + String.join(", ", modes) + ", not '" + proxy + "'");
+        }
+        if (proxy.equals("spp") || proxy.equals("v1")) {
+            for (String flag : List.of("--tlv", "--ssl", "--ssl-cipher", "--unique-id", "--crc32c")) {
+                refuseIfGiven(flag, "--proxy " + proxy + " carries no TLVs");
+            }
+        }
+        if (proxy.equals("spp")) {
+            refuseIfGiven("--ipv4-mapped", "an SPP header always carries IPv6 addresses");
+        }
+        if (sslVersion == null) {
+            refuseIfGiven("--ssl-cipher", "it is a sub-TLV of --ssl, which is not given");
+        }
+        if (!proxy.equals("ppv2-first")) {
+            refuseIfGiven("--separate-header", "it applies to --proxy ppv2-first only");
+        }
+        if (tcp) {
+            refuseIfGiven("--udp-idle-timeout", "it applies to udp:// only");
+        }
+    }
+
+    private void refuseIfGiven(String flag, String why) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+            throw usage(flag + " does not apply here: " + why);
+        }
+    }
+
+    private HeaderTemplate template() {
+        List<ProxyTlv> list = new ArrayList<>(tlvs);
+        if (sslVersion != null) {
+            list.add(ssl(sslVersion, sslCipher));
+        }
+        HeaderTemplate template = new HeaderTemplate(proxy.equals("v1") ? Version.V1 : Version.V2, mapped, list,
+                uniqueId, crc32c);
+        InetSocketAddress sample = new InetSocketAddress(Addresses.host("::1"), 1);
+        try {
+            ProxyHeaderEncoder.toByteArray(template.build(sample, sample, ProxyHeader.Transport.STREAM));
+        } catch (IllegalArgumentException e) {
+            throw usage("the header these flags describe cannot be sent: " + e.getMessage());   // e.g. TLVs over 64 KiB
+        }
+        return template;
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** {@code --tlv NAME=VALUE}. */
+    static final class TlvConverter implements ITypeConverter<ProxyTlv> {
+        @Override
+        public ProxyTlv convert(String value) {
+            try {
+                return tlv(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "': " + e.getMessage());
+            }
+        }
     }
 
     /** Parses {@code NAME=VALUE}. */
     static ProxyTlv tlv(String spec) {
         int eq = spec.indexOf('=');
         if (eq <= 0) {
-            throw new IllegalArgumentException("--tlv takes NAME=VALUE, not '" + spec + "'");
+            throw new IllegalArgumentException("expected NAME=VALUE");
         }
         String name = spec.substring(0, eq).trim().toLowerCase(Locale.ROOT);
         String value = spec.substring(eq + 1);
@@ -185,10 +236,14 @@ public final class Edge implements Callable<Integer> {
                 try {
                     type = name.startsWith("0x") ? Integer.parseInt(name.substring(2), 16) : Integer.parseInt(name);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("unknown TLV name '" + name + "'");
+                    throw new IllegalArgumentException("unknown TLV name '" + name
+                            + "' (alpn, authority, unique-id, netns, noop, or a type 0..255)");
                 }
                 if (type == ProxyTlv.CRC32C) {
                     throw new IllegalArgumentException("use --crc32c for the CRC32C TLV");
+                }
+                if (type < 0 || type > 0xFF) {
+                    throw new IllegalArgumentException("a TLV type is 0..255");
                 }
         }
         byte[] bytes = value.startsWith("hex:") ? hex(value.substring(4)) : value.getBytes(StandardCharsets.UTF_8);

@@ -1,9 +1,11 @@
 package io.github.proxycodec.examples.edge;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderEncoder;
 import io.github.proxycodec.examples.support.Addresses;
 import io.github.proxycodec.examples.support.Console;
+import io.github.proxycodec.examples.support.Servers;
 import io.github.proxycodec.examples.support.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -27,8 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TcpEdge {
 
-    /** Connections forwarded so far. */
+    /** Client connections accepted so far. */
     final AtomicLong connections = new AtomicLong();
+    /** Connections forwarded to the origin with their header. */
+    final AtomicLong forwarded = new AtomicLong();
+    /** Connections closed because the origin could not be reached. */
+    final AtomicLong originErrors = new AtomicLong();
 
     private final InetSocketAddress origin;
     private final HeaderTemplate template;
@@ -63,9 +69,16 @@ public final class TcpEdge {
                 .bind(listen);
     }
 
-    /** Returns how many connections were forwarded. */
+    /** Returns how many client connections were accepted. */
     public long connections() {
         return connections.get();
+    }
+
+    /** Adds the counters to the {@code stopped} line. */
+    public ObjectNode summary(ObjectNode line) {
+        return line.put("connections", connections.get())
+                .put("forwarded", forwarded.get())
+                .put("originErrors", originErrors.get());
     }
 
     /** The client side: one instance per client connection. */
@@ -75,6 +88,7 @@ public final class TcpEdge {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             Channel front = ctx.channel();
+            connections.incrementAndGet();
             ChannelFuture connect = new Bootstrap()
                     .group(front.eventLoop())
                     .channel(Transport.socketChannel())
@@ -89,10 +103,11 @@ public final class TcpEdge {
                     return;
                 }
                 if (!f.isSuccess()) {
+                    originErrors.incrementAndGet();
                     console.print(Console.event("origin-error")
                             .put("client", Addresses.format(client))
                             .put("origin", Addresses.format(origin))
-                            .put("error", String.valueOf(f.cause().getMessage())));
+                            .put("error", Servers.describe(f.cause())));
                     front.close();
                     return;
                 }
@@ -100,7 +115,7 @@ public final class TcpEdge {
                 ProxyHeader header = template.build(client, (InetSocketAddress) front.localAddress(),
                         ProxyHeader.Transport.STREAM);
                 backend.writeAndFlush(ProxyHeaderEncoder.encode(backend.alloc(), header));
-                connections.incrementAndGet();
+                forwarded.incrementAndGet();
                 console.print(Console.event("forward")
                         .put("transport", "tcp")
                         .put("client", Addresses.format(client))

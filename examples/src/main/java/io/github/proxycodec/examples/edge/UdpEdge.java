@@ -5,6 +5,7 @@ import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderEncoder;
 import io.github.proxycodec.examples.support.Addresses;
 import io.github.proxycodec.examples.support.Console;
+import io.github.proxycodec.examples.support.Servers;
 import io.github.proxycodec.examples.support.RateLimit;
 import io.github.proxycodec.examples.support.Transport;
 import io.github.proxycodec.udp.SppHeader;
@@ -222,7 +223,7 @@ public final class UdpEdge {
                     console.print(Console.event("origin-error")
                             .put("client", Addresses.format(client))
                             .put("origin", Addresses.format(origin))
-                            .put("error", String.valueOf(f.cause().getMessage())));
+                            .put("error", Servers.describe(f.cause())));
                     flows.remove(client);
                     close();
                     return;
@@ -347,7 +348,7 @@ public final class UdpEdge {
                 console.print(Console.event("origin-error")
                         .put("client", Addresses.format(flow.client))
                         .put("origin", Addresses.format(origin))
-                        .put("error", String.valueOf(cause.getMessage())));
+                        .put("error", Servers.describe(cause)));
             }
         }
     }
