@@ -55,6 +55,7 @@ public final class ProxyProtocolException extends DecoderException {
         TOO_MANY_PENDING
     }
 
+    /** Why the input was refused. */
     private final Reason reason;
 
     /**

@@ -17,6 +17,7 @@ public final class UdpProxyException extends CodecException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Why the input was refused. */
     private final UdpDropReason reason;
     private final transient ProxyProtocolException.Reason headerReason;
 
