@@ -200,7 +200,7 @@ public final class ProxyHeader {
         List<ProxyTlv> list = tlvs;
         if (list == null) {
             list = raw == null ? List.of()
-                    : ProxyHeaderParser.tlvList(raw, ProxyHeaderParser.tlvStart(family()), raw.length);
+                    : TlvReader.list(raw, V2Parser.tlvStart(family()), raw.length);
             tlvs = list;
         }
         return list;
@@ -245,7 +245,7 @@ public final class ProxyHeader {
 
     /** Returns the TLS details (TLV 0x20). */
     public Optional<ProxySslInfo> ssl() {
-        return tlv(ProxyTlv.SSL).map(ProxyHeaderParser::sslInfo);
+        return tlv(ProxyTlv.SSL).map(TlvReader::sslInfo);
     }
 
     /** Returns the network namespace (TLV 0x30). */

@@ -91,7 +91,7 @@ public final class ProxyHeaderEncoder extends MessageToByteEncoder<ProxyHeader> 
         if (header.version() == Version.V1) {
             return ProxyHeaderParser.V1_MAX_LENGTH;
         }
-        int len = ProxyHeaderParser.tlvStart(header.family());
+        int len = V2Parser.tlvStart(header.family());
         for (ProxyTlv t : header.tlvs()) {
             len += 3 + t.length();
         }

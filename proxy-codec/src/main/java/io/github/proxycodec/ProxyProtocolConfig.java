@@ -24,6 +24,8 @@ import java.util.Objects;
  *     <td>accept a DGRAM (UDP) family on a TCP connection</td></tr>
  * <tr><td>{@link Builder#rejectUnspecProxy}</td><td>false</td>
  *     <td>refuse a v2 PROXY command with the UNSPEC family</td></tr>
+ * <tr><td>{@link Builder#allowTcp6WithIpv4Destination}</td><td>false</td>
+ *     <td>accept nginx's v1 {@code TCP6} line with an IPv4 destination</td></tr>
  * <tr><td>{@link Builder#fireExceptionOnFailure}</td><td>false</td>
  *     <td>also raise failures through {@code exceptionCaught}</td></tr>
  * <tr><td>{@link Builder#pendingLimit}</td><td>none</td>
@@ -76,6 +78,7 @@ public final class ProxyProtocolConfig {
     private final int maxV2HeaderLength;
     private final boolean allowDatagramTransport;
     private final boolean rejectUnspecProxy;
+    private final boolean allowTcp6WithIpv4Destination;
     private final boolean fireExceptionOnFailure;
     private final PendingLimit pendingLimit;
     private final ProxyHeaderParser parser;
@@ -90,15 +93,17 @@ public final class ProxyProtocolConfig {
         this.maxV2HeaderLength = b.maxV2HeaderLength;
         this.allowDatagramTransport = b.allowDatagramTransport;
         this.rejectUnspecProxy = b.rejectUnspecProxy;
+        this.allowTcp6WithIpv4Destination = b.allowTcp6WithIpv4Destination;
         this.fireExceptionOnFailure = b.fireExceptionOnFailure;
         this.pendingLimit = b.pendingLimit;
         this.parser = ProxyHeaderParser.builder()
                 .acceptV1(acceptV1)
                 .acceptV2(acceptV2)
-                .maxV2Length(maxV2HeaderLength)
-                .allowStream(true)
-                .allowDgram(allowDatagramTransport)
+                .maxV2HeaderLength(maxV2HeaderLength)
+                .allowStreamTransport(true)
+                .allowDatagramTransport(allowDatagramTransport)
                 .rejectUnspecProxy(rejectUnspecProxy)
+                .allowTcp6WithIpv4Destination(allowTcp6WithIpv4Destination)
                 .build();
     }
 
@@ -124,6 +129,7 @@ public final class ProxyProtocolConfig {
         b.maxV2HeaderLength = maxV2HeaderLength;
         b.allowDatagramTransport = allowDatagramTransport;
         b.rejectUnspecProxy = rejectUnspecProxy;
+        b.allowTcp6WithIpv4Destination = allowTcp6WithIpv4Destination;
         b.fireExceptionOnFailure = fireExceptionOnFailure;
         b.pendingLimit = pendingLimit;
         return b;
@@ -174,6 +180,11 @@ public final class ProxyProtocolConfig {
         return rejectUnspecProxy;
     }
 
+    /** Returns whether a v1 {@code TCP6} line may name an IPv4 destination (nginx's mixed line). */
+    public boolean allowTcp6WithIpv4Destination() {
+        return allowTcp6WithIpv4Destination;
+    }
+
     /** Returns whether failures are also fired as {@code exceptionCaught}. */
     public boolean fireExceptionOnFailure() {
         return fireExceptionOnFailure;
@@ -221,6 +232,7 @@ public final class ProxyProtocolConfig {
         private int maxV2HeaderLength = ProxyHeaderParser.DEFAULT_V2_MAX_LENGTH;
         private boolean allowDatagramTransport;
         private boolean rejectUnspecProxy;
+        private boolean allowTcp6WithIpv4Destination;
         private boolean fireExceptionOnFailure;
         private PendingLimit pendingLimit;
 
@@ -292,6 +304,18 @@ public final class ProxyProtocolConfig {
         /** Sets whether a v2 PROXY command with the UNSPEC family is refused (default false). */
         public Builder rejectUnspecProxy(boolean rejectUnspecProxy) {
             this.rejectUnspecProxy = rejectUnspecProxy;
+            return this;
+        }
+
+        /**
+         * Sets whether a v1 {@code TCP6} line may name an IPv4 destination (default false). The
+         * spec forbids the mix, but nginx writes it for an IPv6 client that reached nginx over
+         * IPv4; with this on the header reports the IPv6 source as sent and the destination as
+         * that {@link java.net.Inet4Address}. See
+         * {@link ProxyHeaderParser.Builder#allowTcp6WithIpv4Destination}.
+         */
+        public Builder allowTcp6WithIpv4Destination(boolean allowTcp6WithIpv4Destination) {
+            this.allowTcp6WithIpv4Destination = allowTcp6WithIpv4Destination;
             return this;
         }
 

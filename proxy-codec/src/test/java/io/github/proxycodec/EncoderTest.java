@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@link ProxyHeaderEncoder}: what it writes is what real peers write, and what the parser reads back. */
 class EncoderTest {
 
-    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().allowDgram(true).build();
+    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().allowDatagramTransport(true).build();
 
     private static final InetSocketAddress SRC4 = address("192.0.2.10", 12345);
     private static final InetSocketAddress DST4 = address("198.51.100.20", 443);

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NettyCrossCheckTest {
 
-    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().allowDgram(true).build();
+    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().allowDatagramTransport(true).build();
 
     /**
      * The fields both libraries expose, in one comparable shape: addresses as literals (IP) or

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class ParserRobustnessTest {
 
-    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().allowDgram(true).build();
+    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().allowDatagramTransport(true).build();
 
     static List<String> goodVectors() {
         return VectorTest.goodVectors();

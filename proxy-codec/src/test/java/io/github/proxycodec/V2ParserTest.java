@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class V2ParserTest {
 
     private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().build();
-    private static final ProxyHeaderParser WITH_DGRAM = ProxyHeaderParser.builder().allowDgram(true).build();
+    private static final ProxyHeaderParser WITH_DGRAM = ProxyHeaderParser.builder().allowDatagramTransport(true).build();
 
     /** 192.0.2.10:12345 -> 198.51.100.20:443. */
     private static final byte[] ADDR4 = inet(new int[] {192, 0, 2, 10}, new int[] {198, 51, 100, 20}, 12345, 443);
@@ -165,7 +165,7 @@ class V2ParserTest {
 
     @Test
     void streamTransportIsRefusedWhenNotAllowed() {
-        ProxyHeaderParser dgramOnly = ProxyHeaderParser.builder().allowStream(false).allowDgram(true).build();
+        ProxyHeaderParser dgramOnly = ProxyHeaderParser.builder().allowStreamTransport(false).allowDatagramTransport(true).build();
         assertRefused(dgramOnly, Reason.TRANSPORT_NOT_ALLOWED, header(PROXY, 0x11, ADDR4));
         assertNotNull(parse(dgramOnly, header(PROXY, 0x12, ADDR4)));
     }
@@ -181,7 +181,7 @@ class V2ParserTest {
 
     @Test
     void aLengthOverTheDefaultCapIsRefusedFromTheFirst16Bytes() {
-        assertEquals(4096, PARSER.maxV2Length());
+        assertEquals(4096, PARSER.maxV2HeaderLength());
         assertRefused(Reason.V2_TOO_LONG, headerWithLength(PROXY, 0x11, 4096 - 16 + 1));
         assertRefused(Reason.V2_TOO_LONG, headerWithLength(PROXY, 0x11, 0xFFFF));
     }
@@ -196,21 +196,21 @@ class V2ParserTest {
 
     @Test
     void theCapIsConfigurable() {
-        ProxyHeaderParser small = ProxyHeaderParser.builder().maxV2Length(28).build();
+        ProxyHeaderParser small = ProxyHeaderParser.builder().maxV2HeaderLength(28).build();
         assertNotNull(parse(small, header(PROXY, 0x11, ADDR4)));
         assertRefused(small, Reason.V2_TOO_LONG, headerWithLength(PROXY, 0x11, 13));
     }
 
     @Test
     void theCapGoesUpTo16Plus65535() {
-        ProxyHeaderParser max = ProxyHeaderParser.builder().maxV2Length(16 + 65535).build();
+        ProxyHeaderParser max = ProxyHeaderParser.builder().maxV2HeaderLength(16 + 65535).build();
         byte[] h = header(PROXY, 0x11, ADDR4, tlv(0xF5, new byte[65535 - 12 - 3]));
         assertEquals(16 + 65535, h.length);
         ProxyHeader p = parse(max, h);
         assertEquals(16 + 65535, p.headerLength());
         assertEquals(65535 - 12 - 3, p.tlv(0xF5).orElseThrow().length());
-        assertThrows(IllegalArgumentException.class, () -> ProxyHeaderParser.builder().maxV2Length(16 + 65536));
-        assertThrows(IllegalArgumentException.class, () -> ProxyHeaderParser.builder().maxV2Length(15));
+        assertThrows(IllegalArgumentException.class, () -> ProxyHeaderParser.builder().maxV2HeaderLength(16 + 65536));
+        assertThrows(IllegalArgumentException.class, () -> ProxyHeaderParser.builder().maxV2HeaderLength(15));
     }
 
     @Test

@@ -52,7 +52,7 @@ class VectorTest {
             "crafted/no_header", Reason.NOT_A_PROXY_HEADER));
 
     private static final ProxyHeaderParser TCP = ProxyHeaderParser.builder().build();
-    private static final ProxyHeaderParser TCP_WITH_DGRAM = ProxyHeaderParser.builder().allowDgram(true).build();
+    private static final ProxyHeaderParser TCP_WITH_DGRAM = ProxyHeaderParser.builder().allowDatagramTransport(true).build();
 
     /** TCP vectors: not SPP, not captured over UDP. */
     static List<String> tcpVectors() {

@@ -54,7 +54,7 @@ public class DatagramBenchmark {
     private ByteBuf spp;
     private ByteBuf v2;
     private final ProxyHeaderParser parser = ProxyHeaderParser.builder()
-            .acceptV1(false).allowStream(false).allowDgram(true).build();
+            .acceptV1(false).allowStreamTransport(false).allowDatagramTransport(true).build();
     private EmbeddedChannel sppChannel;
     private EmbeddedChannel v2Channel;
     private EmbeddedChannel plainChannel;

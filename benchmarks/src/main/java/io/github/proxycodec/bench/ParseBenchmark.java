@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class ParseBenchmark {
 
-    @Param({"v1-tcp4", "v1-tcp6", "v2-tcp4", "v2-tls-crc"})
+    @Param({"v1-tcp4", "v1-tcp6", "v1-tcp4-longest", "v1-tcp6-longest", "v2-tcp4", "v2-tls-crc"})
     public String input;
 
     private ByteBuf buf;

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EdgeTest {
 
     private static final ProxyHeaderParser ANY = ProxyHeaderParser.builder()
-            .allowStream(true).allowDgram(true).build();
+            .allowStreamTransport(true).allowDatagramTransport(true).build();
 
     private static String origin(ServerSocket s) {
         return "127.0.0.1:" + s.getLocalPort();

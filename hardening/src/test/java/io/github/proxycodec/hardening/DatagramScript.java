@@ -42,7 +42,7 @@ final class DatagramScript {
     static final int MAX_FLOWS = 3;
     /** The parser the PROXY v2 datagram codec is documented to use: DGRAM only, no v1, UNSPEC refused. */
     private static final ProxyHeaderParser UDP_PARSER = ProxyHeaderParser.builder().acceptV1(false)
-            .allowStream(false).allowDgram(true).rejectUnspecProxy(true).build();
+            .allowStreamTransport(false).allowDatagramTransport(true).rejectUnspecProxy(true).build();
     private static final InetSocketAddress[] SENDERS = {
         Bytes.addr("162.158.1.1", 41000), Bytes.addr("162.158.1.1", 41001),
         Bytes.addr("2606:4700::1", 41000), Bytes.addr("192.0.2.99", 5555)

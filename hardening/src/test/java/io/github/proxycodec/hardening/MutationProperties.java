@@ -33,8 +33,8 @@ class MutationProperties {
 
     private static final ProxyHeaderParser[] PARSERS = {
         ProxyHeaderParser.builder().build(),
-        ProxyHeaderParser.builder().allowDgram(true).maxV2Length(ProxyHeaderParser.V2_MAX_LENGTH).build(),
-        ProxyHeaderParser.builder().acceptV1(false).allowStream(false).allowDgram(true).rejectUnspecProxy(true).build()
+        ProxyHeaderParser.builder().allowDatagramTransport(true).maxV2HeaderLength(ProxyHeaderParser.V2_MAX_LENGTH).build(),
+        ProxyHeaderParser.builder().acceptV1(false).allowStreamTransport(false).allowDatagramTransport(true).rejectUnspecProxy(true).build()
     };
 
     /** One edit of a byte array; positions are taken modulo its length. */

@@ -22,10 +22,10 @@ import java.util.Arrays;
 class ParserFuzzTest {
 
     private static final ProxyHeaderParser TCP = ProxyHeaderParser.builder().build();
-    private static final ProxyHeaderParser TCP_ANY = ProxyHeaderParser.builder().allowDgram(true).maxV2Length(
+    private static final ProxyHeaderParser TCP_ANY = ProxyHeaderParser.builder().allowDatagramTransport(true).maxV2HeaderLength(
             ProxyHeaderParser.V2_MAX_LENGTH).build();
-    private static final ProxyHeaderParser UDP = ProxyHeaderParser.builder().acceptV1(false).allowStream(false)
-            .allowDgram(true).rejectUnspecProxy(true).build();
+    private static final ProxyHeaderParser UDP = ProxyHeaderParser.builder().acceptV1(false).allowStreamTransport(false)
+            .allowDatagramTransport(true).rejectUnspecProxy(true).build();
 
     @FuzzTest(maxDuration = "10m")
     void parse(byte[] data) {

@@ -35,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RoundTripProperties {
 
     /** Accepts everything the encoder can write: v1, v2, STREAM and DGRAM, the longest v2 header. */
-    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().allowDgram(true)
-            .maxV2Length(ProxyHeaderParser.V2_MAX_LENGTH).build();
+    private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder().allowDatagramTransport(true)
+            .maxV2HeaderLength(ProxyHeaderParser.V2_MAX_LENGTH).build();
 
     @BeforeContainer
     static void installLeakCheck() {

@@ -6,6 +6,7 @@ import io.github.proxycodec.ProxyProtocolException;
 import io.github.proxycodec.interop.Origin.LocalPolicy;
 import io.github.proxycodec.interop.Origin.Seen;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -121,5 +122,38 @@ class NginxSendsToOriginTest {
             assertEquals(reason, seen.event.reason());
             assertNull(reply, "refused: nothing reached the application");
         }
+    }
+
+    /**
+     * The same mixed line with {@code allowTcp6WithIpv4Destination}: the origin takes it, and
+     * reports our IPv6 client as the source and nginx's IPv4 listener as the destination.
+     */
+    @Test
+    void withTheOptionTheMixedFamilyLineIsAcceptedWithTheIpv4Destination() throws Exception {
+        origin = Origin.start(b -> b.allowTcp6WithIpv4Destination(true));
+        int port = Loopback.freeTcpPort(Loopback.V4);
+        nginx = Nginx.start(dir, ""
+                + "    server {\n"
+                + "        listen 127.0.0.1:" + port + " proxy_protocol;\n"
+                + "        set_real_ip_from 127.0.0.1;\n"
+                + "        proxy_pass 127.0.0.1:" + origin.port() + ";\n"
+                + "        proxy_protocol on;\n"
+                + "    }\n");
+        InetSocketAddress front = new InetSocketAddress(Loopback.V4, port);
+        InetSocketAddress client = new InetSocketAddress("2001:db8::7", 40042);
+        ProxyHeader ours = Headers.v1(client, new InetSocketAddress(client.getAddress(), 443));
+
+        String reply;
+        try (Socket s = Loopback.connectFrom(Loopback.V4, front)) {
+            Loopback.write(s, Headers.concat(Headers.encode(ours), "hello\n".getBytes(StandardCharsets.US_ASCII)));
+            reply = Loopback.readLine(s);
+        }
+        Seen seen = origin.await(x -> true, Duration.ofSeconds(10));
+        assertEquals(ProxyProtocolEvent.Outcome.HEADER, seen.event.outcome(), seen.toString());
+        assertAll(
+                () -> assertEquals(ProxyHeader.Family.INET6, seen.header.family(), "nginx wrote TCP6"),
+                () -> assertEquals(client, seen.header.sourceAddress()),
+                () -> assertEquals(front, seen.header.destinationAddress(), "nginx's IPv4 listener"),
+                () -> assertEquals("client=" + Loopback.text(client) + " dest=" + Loopback.text(front), reply));
     }
 }

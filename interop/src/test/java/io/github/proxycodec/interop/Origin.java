@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * The origin the peers proxy to: a Netty server with {@link ProxyProtocolHandler} first in each
@@ -83,11 +84,11 @@ final class Origin implements AutoCloseable {
     /** Loopback, where the peers run. */
     static final TrustedProxies LOOPBACK = TrustedProxies.of("127.0.0.1/32", "::1/128");
 
-    private Origin(LocalPolicy localPolicy, boolean dns, InetAddress bind, TrustedProxies trusted)
-            throws InterruptedException {
-        ProxyProtocolConfig config = ProxyProtocolConfig.builder()
+    private Origin(LocalPolicy localPolicy, boolean dns, InetAddress bind, TrustedProxies trusted,
+                   UnaryOperator<ProxyProtocolConfig.Builder> options) throws InterruptedException {
+        ProxyProtocolConfig config = options.apply(ProxyProtocolConfig.builder()
                 .trustedProxies(trusted)
-                .headerTimeout(Duration.ofSeconds(3))
+                .headerTimeout(Duration.ofSeconds(3)))
                 .build();
         Transports transport = Transports.available().get(Transports.available().size() - 1);
         group = transport.group(1);
@@ -111,12 +112,17 @@ final class Origin implements AutoCloseable {
 
     /** Starts an origin on 127.0.0.1 and a free port, trusting loopback. */
     static Origin start(LocalPolicy localPolicy) throws InterruptedException {
-        return new Origin(localPolicy, false, Loopback.V4, LOOPBACK);
+        return new Origin(localPolicy, false, Loopback.V4, LOOPBACK, UnaryOperator.identity());
+    }
+
+    /** Starts an origin on 127.0.0.1 and a free port, trusting loopback, with more handler options. */
+    static Origin start(UnaryOperator<ProxyProtocolConfig.Builder> options) throws InterruptedException {
+        return new Origin(LocalPolicy.SERVE, false, Loopback.V4, LOOPBACK, options);
     }
 
     /** Starts an origin on {@code bind} and a free port, trusting {@code trusted}. */
     static Origin start(InetAddress bind, TrustedProxies trusted) throws InterruptedException {
-        return new Origin(LocalPolicy.SERVE, false, bind, trusted);
+        return new Origin(LocalPolicy.SERVE, false, bind, trusted, UnaryOperator.identity());
     }
 
     /**
@@ -124,7 +130,7 @@ final class Origin implements AutoCloseable {
      * the client address {@link ProxyProtocol} reports for the connection.
      */
     static Origin startDns() throws InterruptedException {
-        return new Origin(LocalPolicy.SERVE, true, Loopback.V4, LOOPBACK);
+        return new Origin(LocalPolicy.SERVE, true, Loopback.V4, LOOPBACK, UnaryOperator.identity());
     }
 
     /** Returns the origin's port. */

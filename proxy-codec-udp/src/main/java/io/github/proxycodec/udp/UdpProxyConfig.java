@@ -85,10 +85,10 @@ public final class UdpProxyConfig {
         // Datagram headers only: no v1, no STREAM, and a PROXY command must name addresses.
         this.parser = ProxyHeaderParser.builder()
                 .acceptV1(false)
-                .allowStream(false)
-                .allowDgram(true)
+                .allowStreamTransport(false)
+                .allowDatagramTransport(true)
                 .rejectUnspecProxy(true)
-                .maxV2Length(maxV2HeaderLength)
+                .maxV2HeaderLength(maxV2HeaderLength)
                 .build();
     }
 

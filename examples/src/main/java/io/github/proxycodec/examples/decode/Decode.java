@@ -51,9 +51,9 @@ public final class Decode implements Callable<Integer> {
     private static final ProxyHeaderParser PARSER = ProxyHeaderParser.builder()
             .acceptV1(true)
             .acceptV2(true)
-            .allowStream(true)
-            .allowDgram(true)
-            .maxV2Length(ProxyHeaderParser.V2_MAX_LENGTH)
+            .allowStreamTransport(true)
+            .allowDatagramTransport(true)
+            .maxV2HeaderLength(ProxyHeaderParser.V2_MAX_LENGTH)
             .build();
 
     @ParentCommand
