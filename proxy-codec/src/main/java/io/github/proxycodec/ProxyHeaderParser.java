@@ -155,8 +155,8 @@ public final class ProxyHeaderParser {
      */
     public static int checkMaxV2Length(int maxV2HeaderLength) {
         if (maxV2HeaderLength < V2_FIXED_LENGTH || maxV2HeaderLength > V2_MAX_LENGTH) {
-            throw new IllegalArgumentException("maximum v2 header length must be " + V2_FIXED_LENGTH + ".."
-                    + V2_MAX_LENGTH + ": " + maxV2HeaderLength);
+            throw new IllegalArgumentException("maxV2HeaderLength must be from " + V2_FIXED_LENGTH + " to "
+                    + V2_MAX_LENGTH + ", not " + maxV2HeaderLength);
         }
         return maxV2HeaderLength;
     }
