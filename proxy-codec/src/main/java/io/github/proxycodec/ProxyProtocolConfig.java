@@ -28,6 +28,8 @@ import java.util.Objects;
  *     <td>also raise failures through {@code exceptionCaught}</td></tr>
  * <tr><td>{@link Builder#maxPendingConnections}</td><td>unlimited</td>
  *     <td>connections of this configuration waiting for their header at once</td></tr>
+ * <tr><td>{@link Builder#metrics}</td><td>{@link ProxyProtocolMetrics#NONE}</td>
+ *     <td>what counts the handlers' outcomes</td></tr>
  * </table>
  */
 public final class ProxyProtocolConfig {
@@ -67,6 +69,7 @@ public final class ProxyProtocolConfig {
     private final boolean rejectUnspecProxy;
     private final boolean fireExceptionOnFailure;
     private final int maxPendingConnections;
+    private final ProxyProtocolMetrics metrics;
     private final ProxyHeaderParser parser;
     /** Shared by every handler built with this instance; null when unlimited. */
     private final java.util.concurrent.atomic.AtomicInteger pending;
@@ -83,6 +86,7 @@ public final class ProxyProtocolConfig {
         this.rejectUnspecProxy = b.rejectUnspecProxy;
         this.fireExceptionOnFailure = b.fireExceptionOnFailure;
         this.maxPendingConnections = b.maxPendingConnections;
+        this.metrics = b.metrics;
         this.pending = maxPendingConnections == Integer.MAX_VALUE ? null : new java.util.concurrent.atomic.AtomicInteger();
         this.parser = ProxyHeaderParser.builder()
                 .acceptV1(acceptV1)
@@ -118,6 +122,7 @@ public final class ProxyProtocolConfig {
         b.rejectUnspecProxy = rejectUnspecProxy;
         b.fireExceptionOnFailure = fireExceptionOnFailure;
         b.maxPendingConnections = maxPendingConnections;
+        b.metrics = metrics;
         return b;
     }
 
@@ -206,6 +211,11 @@ public final class ProxyProtocolConfig {
         }
     }
 
+    /** Returns what counts the outcomes of this configuration's handlers. */
+    public ProxyProtocolMetrics metrics() {
+        return metrics;
+    }
+
     /** Returns the parser these settings describe. */
     public ProxyHeaderParser parser() {
         return parser;
@@ -232,6 +242,7 @@ public final class ProxyProtocolConfig {
         private boolean rejectUnspecProxy;
         private boolean fireExceptionOnFailure;
         private int maxPendingConnections = Integer.MAX_VALUE;
+        private ProxyProtocolMetrics metrics = ProxyProtocolMetrics.NONE;
 
         private Builder() {
         }
@@ -316,6 +327,16 @@ public final class ProxyProtocolConfig {
                 throw new IllegalArgumentException("maxPendingConnections must be positive: " + maxPendingConnections);
             }
             this.maxPendingConnections = maxPendingConnections;
+            return this;
+        }
+
+        /**
+         * Sets what counts the handlers' outcomes (default {@link ProxyProtocolMetrics#NONE}):
+         * headers accepted, refusals by reason, connections waiting. Shared by every handler
+         * built with the resulting configuration, on every event loop.
+         */
+        public Builder metrics(ProxyProtocolMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

@@ -119,6 +119,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             holdsPendingSlot = true;
+            config.metrics().waitingStarted();
             state = State.EXPECT;
             scheduleTimeout(ctx);
         } else if (config.untrustedPolicy() == UntrustedPolicy.CLOSE) {
@@ -128,6 +129,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         } else {
             // Served directly: the application may speak first, so no timer until bytes look like a header.
             state = State.DIRECT_PROBE;
+            config.metrics().headerAbsent();
             ctx.fireUserEventTriggered(ProxyProtocolEvent.noHeader(ProxyProtocol.clientAddress(ctx.channel())));
         }
         if (!ctx.channel().config().isAutoRead()) {
@@ -183,6 +185,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (d == Detection.NOT_PROXY) {
+                config.metrics().headerAbsent();
                 ProxyProtocolEvent event = ProxyProtocolEvent.noHeader(ProxyProtocol.clientAddress(ctx.channel()));
                 finish(ctx, event, 0);
                 return;
@@ -191,6 +194,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         ProxyHeader header = config.parser().parse(buf);
         if (header != null) {
             ProxyProtocol.setHeader(ctx.channel(), header);
+            config.metrics().headerAccepted(header);
             finish(ctx, ProxyProtocolEvent.header(header, ProxyProtocol.clientAddress(ctx.channel())),
                     header.headerLength());
         }
@@ -240,6 +244,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.FAILED;
         stopWaiting();
+        config.metrics().refused(cause.reason());
         releaseCumulation();
         ctx.fireUserEventTriggered(ProxyProtocolEvent.failure(cause));
         if (config.fireExceptionOnFailure()) {
@@ -304,6 +309,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         if (holdsPendingSlot) {
             holdsPendingSlot = false;
             config.releasePending();
+            config.metrics().waitingEnded();
         }
     }
 
