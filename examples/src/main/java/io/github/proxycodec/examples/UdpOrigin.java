@@ -97,7 +97,7 @@ public final class UdpOrigin implements Callable<Integer> {
 
     /** Maps the flags onto the library's configuration, one option each. */
     UdpProxyConfig config() {
-        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustedEdges(trust);
+        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustedEdges(trust).dropEvents(true); // for the drop lines
         if (maxFlows != null) {
             b.maxFlows(maxFlows);
         }
