@@ -23,12 +23,17 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -69,8 +74,16 @@ public final class UdpOrigin implements Callable<Integer> {
         ppv2_first
     }
 
+    /** The most channels {@code --threads} may ask for. */
+    static final int MAX_THREADS = 64;
+
     @ParentCommand
     private Main main;
+
+    @Spec
+    private CommandSpec spec;
+
+    private int threads = 1;
 
     @Option(names = "--port", required = true, paramLabel = "P", description = "Port to listen on; 0 picks a free one.")
     int port;
@@ -95,6 +108,16 @@ public final class UdpOrigin implements Callable<Integer> {
             description = "The protocol's idle timeout (sppIdleTimeout, perDatagramIdleTimeout or firstDatagramIdleTimeout).")
     Duration idleTimeout;
 
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "Channels serving the port, each on its own thread with its own codec and flows,"
+                    + " bound with SO_REUSEPORT (epoll; nio serves from one). 1.." + MAX_THREADS + ", default 1.")
+    void threads(int n) {
+        if (n < 1 || n > MAX_THREADS) {
+            throw new ParameterException(spec.commandLine(), "--threads must be 1.." + MAX_THREADS + ", not " + n);
+        }
+        threads = n;
+    }
+
     /** Maps the flags onto the library's configuration, one option each. */
     UdpProxyConfig config() {
         UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustedEdges(trust).dropEvents(true); // for the drop lines
@@ -115,12 +138,18 @@ public final class UdpOrigin implements Callable<Integer> {
     public Integer call() throws Exception {
         Console console = main.console();
         UdpProxyConfig config = config();
-        EventLoopGroup group = Transport.group(1);
+        int channels = threads;
+        if (channels > 1 && !Transport.reusePort()) {
+            console.info("udp-origin: --threads " + threads + " needs SO_REUSEPORT (epoll); nio serves the port from one channel");
+            channels = 1;
+        }
+        EventLoopGroup group = Transport.group(channels);
         try {
-            Channel ch = start(group, new InetSocketAddress(Addresses.host(bind), port), codec(protocol, config), console)
-                    .sync().channel();
-            console.info("udp-origin: " + Transport.name() + ", " + protocol.name().replace('_', '-') + ", " + config);
-            Servers.announce(console, "udp", ch);
+            List<Channel> bound = start(group, new InetSocketAddress(Addresses.host(bind), port), codec(protocol, config),
+                    console, channels);
+            console.info("udp-origin: " + Transport.name() + ", " + protocol.name().replace('_', '-') + ", "
+                    + channels + (channels == 1 ? " channel, " : " channels, ") + config);
+            Servers.announce(console, "udp", bound.get(0));
         } catch (Exception e) {
             Servers.shutdown(group);
             throw e;
@@ -145,6 +174,31 @@ public final class UdpOrigin implements Callable<Integer> {
     /** Binds a UDP origin; the whole pipeline is here. */
     public static ChannelFuture start(EventLoopGroup group, InetSocketAddress address,
                                      Supplier<AbstractUdpProxyCodec> codec, Console console) {
+        return bootstrap(group, codec, console).bind(address);
+    }
+
+    /**
+     * Binds {@code channels} UDP origins to one port, with {@code SO_REUSEPORT} when more than
+     * one: each gets its own codec (its own flows) and, from a group of as many threads, its
+     * own event loop. The kernel sends all datagrams of one 4-tuple to one socket, so a flow
+     * stays with its codec. The first binds {@code address} (port 0: a free one), the others
+     * the port it got.
+     */
+    public static List<Channel> start(EventLoopGroup group, InetSocketAddress address,
+                                      Supplier<AbstractUdpProxyCodec> codec, Console console, int channels)
+            throws InterruptedException {
+        List<Channel> bound = new ArrayList<>(channels);
+        InetSocketAddress at = address;
+        for (int i = 0; i < channels; i++) {   // on a failure, the caller's group shutdown closes those bound
+            Bootstrap b = bootstrap(group, codec, console);
+            Channel ch = (channels > 1 ? Transport.reusePort(b) : b).bind(at).sync().channel();
+            bound.add(ch);
+            at = (InetSocketAddress) ch.localAddress();
+        }
+        return bound;
+    }
+
+    private static Bootstrap bootstrap(EventLoopGroup group, Supplier<AbstractUdpProxyCodec> codec, Console console) {
         return new Bootstrap()
                 .group(group)
                 .channel(Transport.datagramChannel())
@@ -155,8 +209,7 @@ public final class UdpOrigin implements Callable<Integer> {
                                 codec.get(),            // first: strips the header, sends replies through the edge
                                 new Origin(console));
                     }
-                })
-                .bind(address);
+                });
     }
 
     /** The application: replies to the real client and reports flows and drops. */
