@@ -30,6 +30,8 @@ import java.util.Objects;
  *     <td>also raise failures through {@code exceptionCaught}</td></tr>
  * <tr><td>{@link Builder#pendingLimit}</td><td>none</td>
  *     <td>connections waiting for their header at once, across every configuration sharing the limit</td></tr>
+ * <tr><td>{@link Builder#metrics}</td><td>{@link ProxyProtocolMetrics#NONE}</td>
+ *     <td>what counts the handlers' outcomes</td></tr>
  * </table>
  *
  * <p>Every setter refuses a value the handler cannot honour with an
@@ -81,6 +83,7 @@ public final class ProxyProtocolConfig {
     private final boolean allowTcp6WithIpv4Destination;
     private final boolean fireExceptionOnFailure;
     private final PendingLimit pendingLimit;
+    private final ProxyProtocolMetrics metrics;
     private final ProxyHeaderParser parser;
 
     private ProxyProtocolConfig(Builder b) {
@@ -96,6 +99,7 @@ public final class ProxyProtocolConfig {
         this.allowTcp6WithIpv4Destination = b.allowTcp6WithIpv4Destination;
         this.fireExceptionOnFailure = b.fireExceptionOnFailure;
         this.pendingLimit = b.pendingLimit;
+        this.metrics = b.metrics;
         this.parser = ProxyHeaderParser.builder()
                 .acceptV1(acceptV1)
                 .acceptV2(acceptV2)
@@ -132,6 +136,7 @@ public final class ProxyProtocolConfig {
         b.allowTcp6WithIpv4Destination = allowTcp6WithIpv4Destination;
         b.fireExceptionOnFailure = fireExceptionOnFailure;
         b.pendingLimit = pendingLimit;
+        b.metrics = metrics;
         return b;
     }
 
@@ -208,6 +213,11 @@ public final class ProxyProtocolConfig {
         return pendingLimit == null ? 0 : pendingLimit.waiting();
     }
 
+    /** Returns what counts the outcomes of this configuration's handlers. */
+    public ProxyProtocolMetrics metrics() {
+        return metrics;
+    }
+
     /** Returns the parser these settings describe. */
     public ProxyHeaderParser parser() {
         return parser;
@@ -235,6 +245,7 @@ public final class ProxyProtocolConfig {
         private boolean allowTcp6WithIpv4Destination;
         private boolean fireExceptionOnFailure;
         private PendingLimit pendingLimit;
+        private ProxyProtocolMetrics metrics = ProxyProtocolMetrics.NONE;
 
         private Builder() {
         }
@@ -349,6 +360,16 @@ public final class ProxyProtocolConfig {
          */
         public Builder pendingLimit(PendingLimit limit) {
             this.pendingLimit = limit;
+            return this;
+        }
+
+        /**
+         * Sets what counts the handlers' outcomes (default {@link ProxyProtocolMetrics#NONE}):
+         * headers accepted, refusals by reason, connections waiting. Shared by every handler
+         * built with the resulting configuration, on every event loop.
+         */
+        public Builder metrics(ProxyProtocolMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

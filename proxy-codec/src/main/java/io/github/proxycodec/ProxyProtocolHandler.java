@@ -68,8 +68,8 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     /** Whether {@link #cumulation} was allocated here (and may be written to). */
     private boolean ownCumulation;
     private Future<?> timeout;
-    /** Whether this connection holds one of the configuration's waiting slots. */
-    private boolean holdsPendingSlot;
+    /** Whether this connection counts as waiting for its header (pending limit, metrics). */
+    private boolean waitingForHeader;
 
     /** Creates a handler with {@link ProxyProtocolConfig#defaults()}. */
     public ProxyProtocolHandler() {
@@ -119,7 +119,8 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
                         config.maxPendingConnections() + " connections are already waiting for their header"));
                 return;
             }
-            holdsPendingSlot = limit != null;
+            waitingForHeader = true;
+            config.metrics().waitingStarted();
             state = State.EXPECT;
             scheduleTimeout(ctx);
         } else if (config.untrustedPolicy() == UntrustedPolicy.CLOSE) {
@@ -184,6 +185,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (d == Detection.NOT_PROXY) {
+                config.metrics().headerAbsent();
                 ProxyProtocolEvent event = ProxyProtocolEvent.noHeader(ProxyProtocol.clientAddress(ctx.channel()));
                 finish(ctx, event, 0);
                 return;
@@ -192,6 +194,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         ProxyHeader header = config.parser().parse(buf);
         if (header != null) {
             ProxyProtocol.setHeader(ctx.channel(), header);
+            config.metrics().headerAccepted(header);
             finish(ctx, ProxyProtocolEvent.header(header, ProxyProtocol.clientAddress(ctx.channel())),
                     header.headerLength());
         }
@@ -200,6 +203,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     private void probeDirect(ChannelHandlerContext ctx, ByteBuf buf) {
         switch (ProxyHeaderParser.detect(buf)) {
             case NOT_PROXY:
+                config.metrics().headerAbsent();
                 finish(ctx, ProxyProtocolEvent.noHeader(ProxyProtocol.clientAddress(ctx.channel())), 0);
                 break;
             case NEED_MORE:
@@ -241,6 +245,7 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.FAILED;
         stopWaiting();
+        config.metrics().refused(cause.reason());
         releaseCumulation();
         ctx.fireUserEventTriggered(ProxyProtocolEvent.failure(cause));
         if (config.fireExceptionOnFailure()) {
@@ -302,9 +307,13 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             timeout.cancel(false);
             timeout = null;
         }
-        if (holdsPendingSlot) {
-            holdsPendingSlot = false;
-            config.pendingLimit().release();
+        if (waitingForHeader) {
+            waitingForHeader = false;
+            PendingLimit limit = config.pendingLimit();
+            if (limit != null) {
+                limit.release();
+            }
+            config.metrics().waitingEnded();
         }
     }
 

@@ -30,6 +30,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -70,6 +72,9 @@ public final class UdpOrigin implements Callable<Integer> {
         ppv2_first
     }
 
+    /** The most channels {@code --threads} may ask for. */
+    static final int MAX_THREADS = 64;
+
     @ParentCommand
     private Main main;
 
@@ -99,9 +104,14 @@ public final class UdpOrigin implements Callable<Integer> {
             description = "The protocol's idle timeout, 1ms..24h (sppIdleTimeout, perDatagramIdleTimeout or firstDatagramIdleTimeout).")
     Duration idleTimeout;
 
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N", converter = ThreadsConverter.class,
+            description = "Channels serving the port, each on its own thread with its own codec and flows,"
+                    + " bound with SO_REUSEPORT (epoll; nio serves from one). 1.." + MAX_THREADS + ", default 1.")
+    int threads;
+
     /** Maps the flags onto the library's configuration, one option each. */
     UdpProxyConfig config() {
-        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustedEdges(trust);
+        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustedEdges(trust).dropEvents(true); // for the drop lines
         if (maxFlows != null) {
             b.maxFlows(maxFlows);
         }
@@ -119,12 +129,18 @@ public final class UdpOrigin implements Callable<Integer> {
     public Integer call() throws Exception {
         Console console = main.console();
         UdpProxyConfig config = config();
-        EventLoopGroup group = Transport.group(1);
+        int channels = threads;
+        if (channels > 1 && !Transport.reusePort()) {
+            console.info("udp-origin: --threads " + threads + " needs SO_REUSEPORT (epoll); nio serves the port from one channel");
+            channels = 1;
+        }
+        EventLoopGroup group = Transport.group(channels);
         try {
             InetSocketAddress address = new InetSocketAddress(bind, port);
-            Channel ch = Servers.listen(start(group, address, codec(protocol, config), console), address);
-            console.info("udp-origin: " + Transport.name() + ", " + protocol.name().replace('_', '-') + ", " + config);
-            Servers.announce(console, "udp", ch);
+            List<Channel> bound = start(group, address, codec(protocol, config), console, channels);
+            console.info("udp-origin: " + Transport.name() + ", " + protocol.name().replace('_', '-') + ", "
+                    + channels + (channels == 1 ? " channel, " : " channels, ") + config);
+            Servers.announce(console, "udp", bound.get(0));
         } catch (Exception e) {
             Servers.shutdown(group);
             throw e;
@@ -149,6 +165,31 @@ public final class UdpOrigin implements Callable<Integer> {
     /** Binds a UDP origin; the whole pipeline is here. */
     public static ChannelFuture start(EventLoopGroup group, InetSocketAddress address,
                                      Supplier<AbstractUdpProxyCodec> codec, Console console) {
+        return bootstrap(group, codec, console).bind(address);
+    }
+
+    /**
+     * Binds {@code channels} UDP origins to one port, with {@code SO_REUSEPORT} when more than
+     * one: each gets its own codec (its own flows) and, from a group of as many threads, its
+     * own event loop. The kernel sends all datagrams of one 4-tuple to one socket, so a flow
+     * stays with its codec. The first binds {@code address} (port 0: a free one), the others
+     * the port it got.
+     */
+    public static List<Channel> start(EventLoopGroup group, InetSocketAddress address,
+                                      Supplier<AbstractUdpProxyCodec> codec, Console console, int channels)
+            throws InterruptedException {
+        List<Channel> bound = new ArrayList<>(channels);
+        InetSocketAddress at = address;
+        for (int i = 0; i < channels; i++) {   // on a failure, the caller's group shutdown closes those bound
+            Bootstrap b = bootstrap(group, codec, console);
+            Channel ch = Servers.listen((channels > 1 ? Transport.reusePort(b) : b).bind(at), at);
+            bound.add(ch);
+            at = (InetSocketAddress) ch.localAddress();
+        }
+        return bound;
+    }
+
+    private static Bootstrap bootstrap(EventLoopGroup group, Supplier<AbstractUdpProxyCodec> codec, Console console) {
         return new Bootstrap()
                 .group(group)
                 .channel(Transport.datagramChannel())
@@ -159,8 +200,7 @@ public final class UdpOrigin implements Callable<Integer> {
                                 codec.get(),            // first: strips the header, sends replies through the edge
                                 new Origin(console));
                     }
-                })
-                .bind(address);
+                });
     }
 
     /** The application: replies to the real client and reports flows and drops. */
@@ -214,6 +254,14 @@ public final class UdpOrigin implements Callable<Integer> {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // e.g. ICMP port unreachable: a UDP server keeps serving
+        }
+    }
+
+    /** {@code --threads}: 1..{@value #MAX_THREADS}. */
+    static final class ThreadsConverter implements picocli.CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return Options.wholeNumber(value, 1, MAX_THREADS, "a number of threads");
         }
     }
 

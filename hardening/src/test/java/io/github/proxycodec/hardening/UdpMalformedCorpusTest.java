@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 class UdpMalformedCorpusTest {
 
+    private static final UdpProxyConfig WITH_DROP_EVENTS = UdpProxyConfig.builder().dropEvents(true).build();
+
     static List<Case> cases() {
         return UdpCorpus.cases();
     }
@@ -33,7 +35,7 @@ class UdpMalformedCorpusTest {
     @MethodSource("cases")
     void droppedCountedUnderItsReasonAndNothingPassedOn(Case c) {
         TrackingAllocator alloc = new TrackingAllocator();
-        UdpChannels udp = new UdpChannels(c.codec(), UdpProxyConfig.defaults(), alloc);
+        UdpChannels udp = new UdpChannels(c.codec(), WITH_DROP_EVENTS, alloc);
         ByteBuf content = alloc.copyOf(c.bytes());
         udp.channel.writeInbound(new DatagramPacket(content, UdpChannels.ORIGIN, c.sender()));
 
@@ -55,7 +57,7 @@ class UdpMalformedCorpusTest {
     @Test
     void ppv2_first_datagram_invalid_header_ends_the_edge_ports_flow() {
         TrackingAllocator alloc = new TrackingAllocator();
-        UdpChannels udp = new UdpChannels(UdpCorpus.Codec.FIRST_DATAGRAM, UdpProxyConfig.defaults(), alloc);
+        UdpChannels udp = new UdpChannels(UdpCorpus.Codec.FIRST_DATAGRAM, WITH_DROP_EVENTS, alloc);
         byte[] header = Bytes.v2(Bytes.PROXY, 0x12, Bytes.inet("192.0.2.10", "198.51.100.1", 12345, 53));
         udp.channel.writeInbound(new DatagramPacket(alloc.copyOf(header), UdpChannels.ORIGIN, UdpCorpus.EDGE));
         udp.channel.writeInbound(new DatagramPacket(alloc.copyOf(Bytes.ascii("one")), UdpChannels.ORIGIN, UdpCorpus.EDGE));

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * What {@link SppCodec} and {@link ProxyV2DatagramCodec} share: the inbound and outbound
  * framing around their flow tables, drop counting and events.
  *
- * <p>Counters ({@link #drops(UdpDropReason)}, {@link #evictions()}, {@link #expirations()},
- * {@link #flows()}) may be read from any thread, e.g. by a metrics exporter; everything else
+ * <p>Counters ({@link #drops(UdpDropReason)}, {@link #repliesRefused()}, {@link #evictions()},
+ * {@link #expirations()}, {@link #flows()}) are always kept and may be read from any thread, e.g. by a metrics exporter; everything else
  * runs on the channel's event loop. A codec holds one channel's flow state, so it is not
  * {@code @Sharable}: create one per channel.
  */
@@ -59,6 +59,20 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
         long sum = 0;
         for (int i = 0; i < REASONS.length; i++) {
             sum += drops.get(i);
+        }
+        return sum;
+    }
+
+    /**
+     * Returns how many replies the application wrote were refused (never sent), for every
+     * {@linkplain UdpDropReason#isOutbound() outbound reason} together.
+     */
+    public final long repliesRefused() {
+        long sum = 0;
+        for (UdpDropReason reason : REASONS) {
+            if (reason.isOutbound()) {
+                sum += drops.get(reason.ordinal());
+            }
         }
         return sum;
     }
@@ -169,12 +183,17 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
         return inRead ? readTime : config.ticker().nanoTime();
     }
 
-    /** Releases {@code packet}, counts the drop and queues its event; returns null for chaining. */
+    /**
+     * Releases {@code packet}, counts the drop and, if {@link UdpProxyConfig#dropEvents()},
+     * queues its event; returns null for chaining. Without events nothing is allocated here.
+     */
     final ProxiedDatagram drop(DatagramPacket packet, UdpDropReason reason, ProxyProtocolException.Reason headerReason) {
         InetSocketAddress edge = packet.sender();
         packet.release();
         count(reason);
-        emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, reason, headerReason, null, edge));
+        if (config.dropEvents()) {
+            emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, reason, headerReason, null, edge));
+        }
         return null;
     }
 
@@ -227,13 +246,16 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
 
     /**
      * Refuses an outbound message: releases it, fails the promise with a
-     * {@link UdpProxyException}, counts the drop and queues its event.
+     * {@link UdpProxyException}, counts the drop and, if {@link UdpProxyConfig#dropEvents()},
+     * queues its event.
      */
     final void refuse(Object msg, ChannelPromise promise, UdpDropReason reason, InetSocketAddress client,
                       String detail) {
         ReferenceCountUtil.release(msg);
         count(reason);
-        emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, reason, null, client, null));
+        if (config.dropEvents()) {
+            emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, reason, null, client, null));
+        }
         promise.tryFailure(new UdpProxyException(reason, detail));
     }
 

@@ -5,8 +5,8 @@ package io.github.proxycodec.udp;
  *
  * <p>Inbound reasons describe a datagram from the network that never reached the application;
  * outbound ones describe a reply the application wrote that never left the host. Each is
- * counted ({@link AbstractUdpProxyCodec#drops(UdpDropReason)}) and reported as a
- * {@link UdpProxyEvent}; none is ever logged.
+ * counted ({@link AbstractUdpProxyCodec#drops(UdpDropReason)}) and, with
+ * {@link UdpProxyConfig#dropEvents()}, reported as a {@link UdpProxyEvent}; none is ever logged.
  */
 public enum UdpDropReason {
     /** Inbound: the datagram is shorter than the header it must start with (SPP: 38 bytes). */
@@ -26,5 +26,10 @@ public enum UdpDropReason {
     /** Outbound: a reply to an address with no known flow (and, for PROXY v2, not a trusted edge). */
     NO_FLOW_FOR_REPLY,
     /** Outbound: the reply, header included, exceeds the configured maximum UDP payload. */
-    REPLY_TOO_LARGE
+    REPLY_TOO_LARGE;
+
+    /** Returns whether this reason refuses a reply the application wrote (else a datagram received). */
+    public boolean isOutbound() {
+        return this == NO_FLOW_FOR_REPLY || this == REPLY_TOO_LARGE;
+    }
 }

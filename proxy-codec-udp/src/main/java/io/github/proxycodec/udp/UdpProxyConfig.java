@@ -23,6 +23,8 @@ import java.util.Objects;
  * <tr><td>rejectUnspecifiedAddresses</td><td>true</td><td>drop headers naming 0.0.0.0, :: or port 0</td></tr>
  * <tr><td>maxV2HeaderLength</td><td>4096</td><td>cap on a PROXY v2 header (16..65551)</td></tr>
  * <tr><td>ticker</td><td>{@link Ticker#systemTicker()}</td><td>clock for idle expiry (a mock in tests)</td></tr>
+ * <tr><td>dropEvents</td><td>false</td><td>fire a {@link UdpProxyEvent} for each dropped datagram or
+ *     refused reply (drops are always counted)</td></tr>
  * </table>
  *
  * <p>Idle timeouts are accepted from 1 ms to 1 day. Every setter refuses a value the codecs
@@ -70,6 +72,7 @@ public final class UdpProxyConfig {
     private final boolean rejectUnspecifiedAddresses;
     private final int maxV2HeaderLength;
     private final Ticker ticker;
+    private final boolean dropEvents;
     private final ProxyHeaderParser parser;
 
     private UdpProxyConfig(Builder b) {
@@ -82,6 +85,7 @@ public final class UdpProxyConfig {
         this.rejectUnspecifiedAddresses = b.rejectUnspecifiedAddresses;
         this.maxV2HeaderLength = b.maxV2HeaderLength;
         this.ticker = b.ticker;
+        this.dropEvents = b.dropEvents;
         // Datagram headers only: no v1, no STREAM, and a PROXY command must name addresses.
         this.parser = ProxyHeaderParser.builder()
                 .acceptV1(false)
@@ -152,6 +156,14 @@ public final class UdpProxyConfig {
         return ticker;
     }
 
+    /**
+     * Returns whether each dropped datagram and refused reply is also fired as a
+     * {@link UdpProxyEvent} of kind {@link UdpProxyEvent.Kind#DROPPED}.
+     */
+    public boolean dropEvents() {
+        return dropEvents;
+    }
+
     /** The PROXY v2 parser these settings imply (DGRAM only, no v1). */
     ProxyHeaderParser parser() {
         return parser;
@@ -163,7 +175,7 @@ public final class UdpProxyConfig {
                 + ", sppIdleTimeout=" + sppIdleTimeout + ", firstDatagramIdleTimeout=" + firstDatagramIdleTimeout
                 + ", perDatagramIdleTimeout=" + perDatagramIdleTimeout + ", maxReplyLength=" + maxReplyLength
                 + ", rejectUnspecifiedAddresses=" + rejectUnspecifiedAddresses
-                + ", maxV2HeaderLength=" + maxV2HeaderLength + '}';
+                + ", maxV2HeaderLength=" + maxV2HeaderLength + ", dropEvents=" + dropEvents + '}';
     }
 
     /** Builds a {@link UdpProxyConfig}; every setting starts at its default. */
@@ -177,6 +189,7 @@ public final class UdpProxyConfig {
         private boolean rejectUnspecifiedAddresses = true;
         private int maxV2HeaderLength = ProxyHeaderParser.DEFAULT_V2_MAX_LENGTH;
         private Ticker ticker = Ticker.systemTicker();
+        private boolean dropEvents;
 
         private Builder() {
         }
@@ -246,6 +259,18 @@ public final class UdpProxyConfig {
         /** Sets the clock used for idle expiry (default the system ticker; tests pass a mock). */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Sets whether each dropped datagram and refused reply is also fired as a
+         * {@link UdpProxyEvent} (default false). Drops are always counted
+         * ({@link AbstractUdpProxyCodec#drops(UdpDropReason)}); off by default because a flood
+         * of bad datagrams would otherwise cost an event object, and a pipeline walk, each.
+         * Turn it on to log drops (rate-limited) or to see who sent them.
+         */
+        public Builder dropEvents(boolean dropEvents) {
+            this.dropEvents = dropEvents;
             return this;
         }
 

@@ -8,8 +8,10 @@ import java.net.InetSocketAddress;
  * A user event fired by the UDP proxy codecs through the pipeline
  * ({@code userEventTriggered}), for metrics and bounded logging.
  *
- * <p>One small immutable object per event and nothing else: the codec never logs. A handler that
- * prints drops should rate-limit itself, since a flood of bad datagrams is a flood of events.
+ * <p>One small immutable object per event and nothing else: the codec never logs. DROPPED
+ * events are fired only with {@link UdpProxyConfig#dropEvents()} (drops are always counted). A
+ * handler that prints drops should rate-limit itself, since a flood of bad datagrams is a flood
+ * of events.
  *
  * <table>
  * <caption>kinds</caption>

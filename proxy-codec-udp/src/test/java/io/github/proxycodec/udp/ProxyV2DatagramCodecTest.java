@@ -210,7 +210,7 @@ class ProxyV2DatagramCodecTest {
 
     @Test
     void streamHeaderIsInvalidOverUdp() {
-        open(Mode.PER_DATAGRAM);
+        open(Mode.PER_DATAGRAM, UdpProxyConfig.builder().dropEvents(true));
         byte[] h = header(addr("198.51.100.1", 1111), SERVICE);
         h[13] = 0x11; // INET STREAM
         assertNull(receive(datagram(concat(h, ascii("q")), PROXY)));
@@ -222,7 +222,7 @@ class ProxyV2DatagramCodecTest {
 
     @Test
     void malformedHeadersAreDroppedWithTheParsersReason() {
-        open(Mode.PER_DATAGRAM);
+        open(Mode.PER_DATAGRAM, UdpProxyConfig.builder().dropEvents(true));
         byte[] badVersion = header(addr("198.51.100.1", 1111), SERVICE);
         badVersion[12] = 0x31;
         byte[] badFamily = header(addr("198.51.100.1", 1111), SERVICE);
@@ -354,7 +354,7 @@ class ProxyV2DatagramCodecTest {
 
     @Test
     void headerlessDatagramFromAnEdgeWithNoFlowIsDropped() {
-        open(Mode.FIRST_DATAGRAM);
+        open(Mode.FIRST_DATAGRAM, UdpProxyConfig.builder().dropEvents(true));
         receive(datagram(header(addr("198.51.100.1", 1111), SERVICE), PROXY));
         assertNull(receive(datagram(ascii("who am I"), PROXY2)), "same edge address, other port: other flow");
         assertEquals(1, codec.drops(UdpDropReason.UNKNOWN_FLOW));

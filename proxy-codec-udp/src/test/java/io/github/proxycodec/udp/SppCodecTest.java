@@ -149,7 +149,7 @@ class SppCodecTest {
 
     @Test
     void wrongMagicIsDropped() {
-        open();
+        open(UdpProxyConfig.builder().dropEvents(true));
         byte[] b = Vector.load("crafted/spp-ipv4-mapped").bytes();
         b[0] = 0x0D; // e.g. a PROXY v2 header sent to an SPP listener
         assertNull(receive(datagram(b, EDGE)));
@@ -447,7 +447,7 @@ class SppCodecTest {
 
     @Test
     void replyToAnUnknownClientFailsItsPromiseAndIsReleased() {
-        open();
+        open(UdpProxyConfig.builder().dropEvents(true));
         ByteBuf payload = buf("lost");
         InetSocketAddress nobody = addr("192.0.2.200", 9);
         ChannelFuture f = ch.writeOneOutbound(new DatagramPacket(payload, nobody));
@@ -460,6 +460,21 @@ class SppCodecTest {
         assertNull(ch.readOutbound(), "nothing leaves unframed");
         assertEquals(1, codec.drops(UdpDropReason.NO_FLOW_FOR_REPLY));
         assertEquals(nobody, events.of(UdpProxyEvent.Kind.DROPPED).get(0).client());
+        assertEquals(1, codec.repliesRefused());
+    }
+
+    @Test
+    void dropsAreCountedWithoutEventsUnlessDropEventsIsSet() {
+        open();
+        byte[] b = Vector.load("crafted/spp-ipv4-mapped").bytes();
+        b[0] = 0x0D;
+        assertNull(receive(datagram(b, EDGE)));
+        ChannelFuture f = ch.writeAndFlush(new DatagramPacket(buf("lost"), addr("192.0.2.200", 9)));
+        assertInstanceOf(UdpProxyException.class, f.cause());
+        assertEquals(1, codec.drops(UdpDropReason.BAD_MAGIC));
+        assertEquals(1, codec.repliesRefused(), "a refused reply is counted apart from inbound drops");
+        assertEquals(2, codec.drops());
+        assertTrue(events.of(UdpProxyEvent.Kind.DROPPED).isEmpty(), "no event per drop by default");
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class Demo implements Callable<Integer> {
         try {
             // Origins: the same code as tcp-origin and udp-origin, trusting the loopback edges.
             ProxyProtocolConfig tcpConfig = ProxyProtocolConfig.builder().trustedProxies(LOOPBACK).build();
-            UdpProxyConfig udpConfig = UdpProxyConfig.builder().trustedEdges(LOOPBACK).build();
+            UdpProxyConfig udpConfig = UdpProxyConfig.builder().trustedEdges(LOOPBACK).dropEvents(true).build(); // it shows a drop
             InetSocketAddress tcpOrigin = bound(TcpOrigin.start(group, any4, tcpConfig, quiet("tcp-origin")).sync().channel());
             InetSocketAddress sppOrigin = udpOrigin(group, any4, "spp", udpConfig);
             InetSocketAddress ppv2Origin = udpOrigin(group, any4, "ppv2", udpConfig);

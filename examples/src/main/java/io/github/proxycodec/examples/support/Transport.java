@@ -1,10 +1,12 @@
 package io.github.proxycodec.examples.support;
 
+import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -46,6 +48,23 @@ public final class Transport {
     /** Returns the TCP client channel class. */
     public static Class<? extends SocketChannel> socketChannel() {
         return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * Returns whether several sockets may bind one port ({@code SO_REUSEPORT}, which the kernel
+     * balances by hashing each datagram's addresses): with epoll only, since NIO has no such
+     * option in Netty.
+     */
+    public static boolean reusePort() {
+        return EPOLL;
+    }
+
+    /** Sets {@code SO_REUSEPORT} on {@code bootstrap}'s channels; only when {@link #reusePort()}. */
+    public static <B extends AbstractBootstrap<B, ?>> B reusePort(B bootstrap) {
+        if (!EPOLL) {
+            throw new IllegalStateException("SO_REUSEPORT needs the epoll transport");
+        }
+        return bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
     }
 
     /** Returns the UDP channel class. */
