@@ -32,7 +32,7 @@ import java.util.List;
  * TrustedProxies.cloudflare().plus(TrustedProxies.of("127.0.0.1/32"));
  * }</pre>
  */
-public final class TrustedProxies {
+public final class TrustedProxies implements TrustSource {
 
     private static final String CLOUDFLARE_RESOURCE = "cloudflare-ips.txt";
     private static final TrustedProxies ANY = new TrustedProxies(Collections.emptyList(), Collections.emptyList(), true);
@@ -143,6 +143,12 @@ public final class TrustedProxies {
         List<String> all = new ArrayList<>(cidrs);
         all.addAll(other.cidrs);
         return of(all);
+    }
+
+    /** Returns this list: a fixed list is its own {@link TrustSource}. */
+    @Override
+    public TrustedProxies current() {
+        return this;
     }
 
     /** Returns whether every source is trusted. */
