@@ -1,5 +1,6 @@
 package io.github.proxycodec.examples;
 
+import io.github.proxycodec.TrustSource;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.examples.support.Addresses;
 import io.github.proxycodec.examples.support.Console;
@@ -7,6 +8,8 @@ import io.github.proxycodec.examples.support.Options;
 import io.github.proxycodec.examples.support.RateLimit;
 import io.github.proxycodec.examples.support.Servers;
 import io.github.proxycodec.examples.support.Transport;
+import io.github.proxycodec.examples.support.TrustFileOption;
+import io.github.proxycodec.trust.TrustFile;
 import io.github.proxycodec.udp.AbstractUdpProxyCodec;
 import io.github.proxycodec.udp.ProxyV2DatagramCodec;
 import io.github.proxycodec.udp.SppCodec;
@@ -23,11 +26,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -72,6 +78,9 @@ public final class UdpOrigin implements Callable<Integer> {
     @ParentCommand
     private Main main;
 
+    @Spec
+    private CommandSpec spec;
+
     @Option(names = "--port", required = true, paramLabel = "P", description = "Port to listen on; 0 picks a free one.")
     int port;
 
@@ -88,6 +97,13 @@ public final class UdpOrigin implements Callable<Integer> {
             description = "trustedEdges: 'cloudflare' (default), 'any', or a comma list of CIDRs.")
     TrustedProxies trust;
 
+    @Option(names = "--trust-file", paramLabel = "PATH",
+            description = "trustSource: CIDRs in a file (one a line, # comments, 'cloudflare'), reloaded when it changes; instead of --trust.")
+    Path trustFile;
+
+    /** The file behind --trust-file, once started. */
+    private TrustFile watched;
+
     @Option(names = "--max-flows", paramLabel = "N", description = "maxFlows: clients remembered per channel (default 65536).")
     Integer maxFlows;
 
@@ -97,7 +113,7 @@ public final class UdpOrigin implements Callable<Integer> {
 
     /** Maps the flags onto the library's configuration, one option each. */
     UdpProxyConfig config() {
-        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustedEdges(trust);
+        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustSource(trustSource());
         if (maxFlows != null) {
             b.maxFlows(maxFlows);
         }
@@ -111,12 +127,17 @@ public final class UdpOrigin implements Callable<Integer> {
         return b.build();
     }
 
+    private TrustSource trustSource() {
+        return watched != null ? watched.trust() : trust;
+    }
+
     @Override
     public Integer call() throws Exception {
         Console console = main.console();
-        UdpProxyConfig config = config();
         EventLoopGroup group = Transport.group(1);
         try {
+            watched = TrustFileOption.start(spec, trustFile, group.next(), console);
+            UdpProxyConfig config = config();
             Channel ch = start(group, new InetSocketAddress(Addresses.host(bind), port), codec(protocol, config), console)
                     .sync().channel();
             console.info("udp-origin: " + Transport.name() + ", " + protocol.name().replace('_', '-') + ", " + config);
@@ -125,7 +146,13 @@ public final class UdpOrigin implements Callable<Integer> {
             Servers.shutdown(group);
             throw e;
         }
-        Servers.runUntilStopped(console, group);
+        try {
+            Servers.runUntilStopped(console, group);
+        } finally {
+            if (watched != null) {
+                watched.close();
+            }
+        }
         return 0;
     }
 
