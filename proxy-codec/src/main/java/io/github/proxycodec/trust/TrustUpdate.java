@@ -13,6 +13,8 @@ public final class TrustUpdate {
     public enum Outcome {
         /** The new list is in force. */
         RELOADED,
+        /** The new list is the one in force (a refresh that found nothing new). */
+        UNCHANGED,
         /** The new list was refused; the list in force before stays. */
         FAILED
     }
@@ -36,6 +38,10 @@ public final class TrustUpdate {
 
     static TrustUpdate reloaded(String source, int ranges, List<String> added, List<String> removed) {
         return new TrustUpdate(Outcome.RELOADED, source, ranges, added, removed, null);
+    }
+
+    static TrustUpdate unchanged(String source, int ranges) {
+        return new TrustUpdate(Outcome.UNCHANGED, source, ranges, List.of(), List.of(), null);
     }
 
     static TrustUpdate failed(String source, int ranges, String error) {
@@ -74,8 +80,10 @@ public final class TrustUpdate {
 
     @Override
     public String toString() {
-        return outcome == Outcome.RELOADED
-                ? "TrustUpdate{RELOADED " + source + ", ranges=" + ranges + ", added=" + added + ", removed=" + removed + '}'
-                : "TrustUpdate{FAILED " + source + ", kept " + ranges + " ranges: " + error + '}';
+        if (outcome == Outcome.FAILED) {
+            return "TrustUpdate{FAILED " + source + ", kept " + ranges + " ranges: " + error + '}';
+        }
+        return "TrustUpdate{" + outcome + ' ' + source + ", ranges=" + ranges + ", added=" + added
+                + ", removed=" + removed + '}';
     }
 }
