@@ -256,7 +256,7 @@ public final class ProxyHeader {
     /** Returns the AWS VPC endpoint id (TLV 0xEA with subtype 0x01). */
     public Optional<String> awsVpcEndpointId() {
         for (ProxyTlv t : tlvs()) {
-            if (t.type() == ProxyTlv.AWS && t.length() >= 1 && t.byteAt(0) == 0x01) {
+            if (t.type() == ProxyTlv.AWS && t.hasVendorLayout()) {
                 return Optional.of(new String(t.array(), t.arrayOffset() + 1, t.length() - 1,
                         StandardCharsets.US_ASCII));
             }
@@ -267,7 +267,7 @@ public final class ProxyHeader {
     /** Returns the Azure private link id (TLV 0xEE with subtype 0x01, u32 little-endian). */
     public OptionalLong azurePrivateLinkId() {
         for (ProxyTlv t : tlvs()) {
-            if (t.type() == ProxyTlv.AZURE && t.length() == 5 && t.byteAt(0) == 0x01) {
+            if (t.type() == ProxyTlv.AZURE && t.hasVendorLayout()) {
                 long v = t.byteAt(1) | (t.byteAt(2) << 8) | (t.byteAt(3) << 16) | ((long) t.byteAt(4) << 24);
                 return OptionalLong.of(v);
             }
@@ -281,7 +281,7 @@ public final class ProxyHeader {
      */
     public OptionalLong gcpPscConnectionId() {
         for (ProxyTlv t : tlvs()) {
-            if (t.type() == ProxyTlv.GCP && t.length() == 8) {
+            if (t.type() == ProxyTlv.GCP && t.hasVendorLayout()) {
                 return OptionalLong.of(readLong(t, 0, 8));
             }
         }

@@ -10,8 +10,11 @@ import java.util.Objects;
  * <table border="1">
  * <caption>Settings and defaults</caption>
  * <tr><th>setting</th><th>default</th><th>meaning</th></tr>
- * <tr><td>{@link Builder#trustedProxies}</td><td>{@link TrustedProxies#cloudflare()}</td>
- *     <td>peers allowed to send a header</td></tr>
+ * <tr><td>{@link Builder#trustedProxies}, {@link Builder#trustSource}</td>
+ *     <td>{@link TrustedProxies#cloudflare()}</td>
+ *     <td>peers allowed to send a header: a fixed list, or one replaced while serving</td></tr>
+ * <tr><td>{@link Builder#headerValidator}</td><td>{@link HeaderValidator#acceptAll()}</td>
+ *     <td>the application's own check of a decoded header</td></tr>
  * <tr><td>{@link Builder#untrustedPolicy}</td><td>{@link UntrustedPolicy#CLOSE}</td>
  *     <td>what to do with a connection from anyone else</td></tr>
  * <tr><td>{@link Builder#headerPolicy}</td><td>{@link HeaderPolicy#REQUIRED}</td>
@@ -71,7 +74,8 @@ public final class ProxyProtocolConfig {
 
     private static final ProxyProtocolConfig DEFAULT = builder().build();
 
-    private final TrustedProxies trustedProxies;
+    private final TrustSource trust;
+    private final HeaderValidator headerValidator;
     private final UntrustedPolicy untrustedPolicy;
     private final HeaderPolicy headerPolicy;
     private final boolean acceptV1;
@@ -87,7 +91,8 @@ public final class ProxyProtocolConfig {
     private final ProxyHeaderParser parser;
 
     private ProxyProtocolConfig(Builder b) {
-        this.trustedProxies = b.trustedProxies;
+        this.trust = b.trust;
+        this.headerValidator = b.headerValidator;
         this.untrustedPolicy = b.untrustedPolicy;
         this.headerPolicy = b.headerPolicy;
         this.acceptV1 = b.acceptV1;
@@ -124,7 +129,8 @@ public final class ProxyProtocolConfig {
     /** Returns a builder starting from this configuration. */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.trustedProxies = trustedProxies;
+        b.trust = trust;
+        b.headerValidator = headerValidator;
         b.untrustedPolicy = untrustedPolicy;
         b.headerPolicy = headerPolicy;
         b.acceptV1 = acceptV1;
@@ -140,9 +146,19 @@ public final class ProxyProtocolConfig {
         return b;
     }
 
-    /** Returns the peers allowed to send a header. */
+    /** Returns the peers allowed to send a header now (the trust source's current list). */
     public TrustedProxies trustedProxies() {
-        return trustedProxies;
+        return trust.current();
+    }
+
+    /** Returns where the trusted list is read from, once per connection. */
+    public TrustSource trustSource() {
+        return trust;
+    }
+
+    /** Returns the check every decoded header passes before it is accepted. */
+    public HeaderValidator headerValidator() {
+        return headerValidator;
     }
 
     /** Returns what happens to connections from untrusted peers. */
@@ -225,7 +241,7 @@ public final class ProxyProtocolConfig {
 
     @Override
     public String toString() {
-        return "ProxyProtocolConfig{trusted=" + trustedProxies + ", untrusted=" + untrustedPolicy
+        return "ProxyProtocolConfig{trusted=" + trust + ", untrusted=" + untrustedPolicy
                 + ", header=" + headerPolicy + ", v1=" + acceptV1 + ", v2=" + acceptV2
                 + ", timeout=" + headerTimeout + ", maxV2=" + maxV2HeaderLength
                 + ", dgram=" + allowDatagramTransport + ", rejectUnspec=" + rejectUnspecProxy + '}';
@@ -233,7 +249,8 @@ public final class ProxyProtocolConfig {
 
     /** Builds a {@link ProxyProtocolConfig}. */
     public static final class Builder {
-        private TrustedProxies trustedProxies = TrustedProxies.cloudflare();
+        private TrustSource trust = TrustedProxies.cloudflare();
+        private HeaderValidator headerValidator = HeaderValidator.acceptAll();
         private UntrustedPolicy untrustedPolicy = UntrustedPolicy.CLOSE;
         private HeaderPolicy headerPolicy = HeaderPolicy.REQUIRED;
         private boolean acceptV1 = true;
@@ -252,7 +269,27 @@ public final class ProxyProtocolConfig {
 
         /** Sets the peers allowed to send a header (default: Cloudflare's published ranges). */
         public Builder trustedProxies(TrustedProxies trustedProxies) {
-            this.trustedProxies = Objects.requireNonNull(trustedProxies, "trustedProxies");
+            this.trust = Objects.requireNonNull(trustedProxies, "trustedProxies");
+            return this;
+        }
+
+        /**
+         * Sets where the trusted list is read from, e.g. a {@link ReloadableTrust} shared with
+         * the UDP codecs; each connection is judged by the list current when it becomes active.
+         * Replaces any {@link #trustedProxies} set before.
+         */
+        public Builder trustSource(TrustSource trustSource) {
+            this.trust = Objects.requireNonNull(trustSource, "trustSource");
+            return this;
+        }
+
+        /**
+         * Sets the application's check of each decoded header (default: accept all). A header
+         * it refuses, or on which it throws, closes the connection with reason
+         * {@code REJECTED_BY_POLICY}; see {@link HeaderValidator}.
+         */
+        public Builder headerValidator(HeaderValidator headerValidator) {
+            this.headerValidator = Objects.requireNonNull(headerValidator, "headerValidator");
             return this;
         }
 

@@ -52,7 +52,9 @@ public final class ProxyProtocolException extends DecoderException {
         /** The peer is not a trusted proxy: refused outright, or it sent a header it may not send. */
         UNTRUSTED_SOURCE,
         /** Too many connections are still waiting for their header. */
-        TOO_MANY_PENDING
+        TOO_MANY_PENDING,
+        /** The configured {@link HeaderValidator} refused the header (or threw). */
+        REJECTED_BY_POLICY
     }
 
     /** Why the input was refused. */

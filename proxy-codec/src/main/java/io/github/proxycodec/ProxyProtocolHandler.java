@@ -112,7 +112,8 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         if (state != State.INIT) {
             return;
         }
-        if (config.trustedProxies().contains(ctx.channel().remoteAddress())) {
+        // The list in force now judges this connection, even if the source is replaced later.
+        if (config.trustSource().current().contains(ctx.channel().remoteAddress())) {
             PendingLimit limit = config.pendingLimit();
             if (limit != null && !limit.tryAcquire()) {
                 fail(ctx, new ProxyProtocolException(Reason.TOO_MANY_PENDING,
@@ -193,6 +194,10 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         ProxyHeader header = config.parser().parse(buf);
         if (header != null) {
+            String refusal = HeaderValidator.check(config.headerValidator(), header, ctx.channel().remoteAddress());
+            if (refusal != null) {
+                throw new ProxyProtocolException(Reason.REJECTED_BY_POLICY, refusal);
+            }
             ProxyProtocol.setHeader(ctx.channel(), header);
             config.metrics().headerAccepted(header);
             finish(ctx, ProxyProtocolEvent.header(header, ProxyProtocol.clientAddress(ctx.channel())),

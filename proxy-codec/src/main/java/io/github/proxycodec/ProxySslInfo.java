@@ -1,5 +1,11 @@
 package io.github.proxycodec;
 
+import java.io.ByteArrayInputStream;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -126,6 +132,41 @@ public final class ProxySslInfo {
     /** Returns the client certificate, DER-encoded (sub-TLV 0x28). */
     public Optional<byte[]> clientCertificate() {
         return subTlv(ProxyTlv.SSL_CLIENT_CERT).map(ProxyTlv::value);
+    }
+
+    /**
+     * Returns the client certificate (sub-TLV 0x28) decoded as X.509; its DER stays available
+     * from {@link #clientCertificate()}. Decoding happens on each call, only when asked: a
+     * malformed certificate never refuses the header.
+     *
+     * @throws CertificateException if the bytes are not exactly one DER X.509 certificate
+     */
+    public Optional<X509Certificate> clientX509Certificate() throws CertificateException {
+        Optional<byte[]> der = clientCertificate();
+        if (der.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(x509(der.get()));
+    }
+
+    private static X509Certificate x509(byte[] der) throws CertificateException {
+        Certificate cert;
+        try {
+            cert = CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+        } catch (CertificateException e) {
+            throw new CertificateException("SSL_CLIENT_CERT is not a valid X.509 certificate: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Some providers fail on odd input with unchecked exceptions: still a bad certificate.
+            throw new CertificateException("SSL_CLIENT_CERT is not a valid X.509 certificate: " + e, e);
+        }
+        if (!(cert instanceof X509Certificate)) {
+            throw new CertificateException("SSL_CLIENT_CERT is not an X.509 certificate");
+        }
+        if (!Arrays.equals(cert.getEncoded(), der)) {
+            // PEM text, or bytes after the certificate: the TLV must hold exactly one DER certificate.
+            throw new CertificateException("SSL_CLIENT_CERT holds more or other than one DER certificate");
+        }
+        return (X509Certificate) cert;
     }
 
     private Optional<String> text(int type) {

@@ -42,11 +42,15 @@ public final class ProxyTlv {
     public static final int SSL_CLIENT_CERT = 0x28;
     /** The network namespace name, US-ASCII. */
     public static final int NETNS = 0x30;
-    /** Google Cloud Private Service Connect: the PSC connection id, 8 bytes big-endian. */
+    /** First type of the range the spec leaves to custom use (0xE0..0xEF). */
+    public static final int CUSTOM_MIN = 0xE0;
+    /** Last type of the custom range. */
+    public static final int CUSTOM_MAX = 0xEF;
+    /** Custom range, used by Google Cloud Private Service Connect: the PSC connection id, 8 bytes big-endian. */
     public static final int GCP = 0xE0;
-    /** AWS: subtype 0x01 followed by the VPC endpoint id. */
+    /** Custom range, used by AWS: subtype 0x01 followed by the VPC endpoint id in ASCII. */
     public static final int AWS = 0xEA;
-    /** Azure: subtype 0x01 followed by the private link id, 4 bytes little-endian. */
+    /** Custom range, used by Azure: subtype 0x01 followed by the private link id, 4 bytes little-endian. */
     public static final int AZURE = 0xEE;
 
     private final int type;
@@ -126,12 +130,63 @@ public final class ProxyTlv {
         return sb.toString();
     }
 
-    /** Returns the standard name of this TLV's type ({@code "AUTHORITY"}, …) or {@code "0xNN"}. */
+    /**
+     * Returns the name of this TLV's type: the standard one ({@code "AUTHORITY"}, …); in the
+     * custom range {@code "GCP"}, {@code "AWS"} or {@code "AZURE"} only when the value has that
+     * vendor's layout ({@link #hasVendorLayout()}), else {@code "CUSTOM_0xNN"}; {@code "0xNN"}
+     * for an unknown type.
+     */
     public String typeName() {
-        return typeName(type);
+        return hasVendorLayout() ? vendorName(type) : typeName(type);
     }
 
-    /** Returns the standard name of a TLV type ({@code "AUTHORITY"}, …) or {@code "0xNN"}. */
+    /** Returns whether the type is in the spec's custom range, 0xE0..0xEF. */
+    public boolean isCustom() {
+        return type >= CUSTOM_MIN && type <= CUSTOM_MAX;
+    }
+
+    /**
+     * Returns whether this is a custom-range TLV whose value fits the format of the vendor known
+     * to use its type: GCP 0xE0 exactly 8 bytes; AWS 0xEA subtype 0x01 then at least one
+     * printable ASCII byte; Azure 0xEE subtype 0x01 then exactly 4 bytes. Another sender may use
+     * the same type for something else: only then is the value read as that vendor's.
+     */
+    public boolean hasVendorLayout() {
+        switch (type) {
+            case GCP:
+                return length == 8;
+            case AWS:
+                return length >= 2 && byteAt(0) == 0x01 && printableFrom(1);
+            case AZURE:
+                return length == 5 && byteAt(0) == 0x01;
+            default:
+                return false;
+        }
+    }
+
+    /** Returns whether the value is printable ASCII from {@code from} on (and not empty there). */
+    boolean printableFrom(int from) {
+        if (from >= length) {
+            return false;
+        }
+        for (int i = from; i < length; i++) {
+            int b = data[offset + i] & 0xFF;
+            if (b < 0x20 || b > 0x7E) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String vendorName(int type) {
+        return type == GCP ? "GCP" : type == AWS ? "AWS" : "AZURE";
+    }
+
+    /**
+     * Returns the standard name of a TLV type ({@code "AUTHORITY"}, …), {@code "CUSTOM_0xNN"}
+     * for the custom range (whose vendors only the value can tell: see {@link #typeName()}), or
+     * {@code "0xNN"}.
+     */
     public static String typeName(int type) {
         switch (type) {
             case ALPN: return "ALPN";
@@ -149,10 +204,8 @@ public final class ProxyTlv {
             case SSL_SIG_SCHEME: return "SSL_SIG_SCHEME";
             case SSL_CLIENT_CERT: return "SSL_CLIENT_CERT";
             case NETNS: return "NETNS";
-            case GCP: return "GCP";
-            case AWS: return "AWS";
-            case AZURE: return "AZURE";
-            default: return String.format("0x%02X", type);
+            default:
+                return (type >= CUSTOM_MIN && type <= CUSTOM_MAX ? "CUSTOM_" : "") + String.format("0x%02X", type);
         }
     }
 

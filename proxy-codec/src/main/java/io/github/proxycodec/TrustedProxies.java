@@ -38,7 +38,7 @@ import java.util.List;
  * {@code any} must stand alone, since a list mixing it with ranges is almost certainly a mistake
  * and reading it as "everyone" would widen trust silently.
  */
-public final class TrustedProxies {
+public final class TrustedProxies implements TrustSource {
 
     private static final String CLOUDFLARE_RESOURCE = "cloudflare-ips.txt";
     private static final String WORD_ANY = "any";
@@ -199,6 +199,12 @@ public final class TrustedProxies {
         List<String> all = new ArrayList<>(cidrs);
         all.addAll(other.cidrs);
         return of(all);
+    }
+
+    /** Returns this list: a fixed list is its own {@link TrustSource}. */
+    @Override
+    public TrustedProxies current() {
+        return this;
     }
 
     /** Returns whether every source is trusted. */

@@ -7,12 +7,15 @@ import io.github.proxycodec.ProxyProtocolConfig.HeaderPolicy;
 import io.github.proxycodec.ProxyProtocolConfig.UntrustedPolicy;
 import io.github.proxycodec.ProxyProtocolEvent;
 import io.github.proxycodec.ProxyProtocolHandler;
+import io.github.proxycodec.TrustSource;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.examples.support.Addresses;
 import io.github.proxycodec.examples.support.Console;
 import io.github.proxycodec.examples.support.Options;
 import io.github.proxycodec.examples.support.Servers;
 import io.github.proxycodec.examples.support.Transport;
+import io.github.proxycodec.examples.support.TrustFileOption;
+import io.github.proxycodec.trust.TrustFile;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -33,6 +36,7 @@ import picocli.CommandLine.ParentCommand;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -85,6 +89,13 @@ public final class TcpOrigin implements Callable<Integer> {
             description = "trustedProxies: 'cloudflare' (default), 'any', or a comma list of CIDRs.")
     TrustedProxies trust;
 
+    @Option(names = "--trust-file", paramLabel = "PATH",
+            description = "trustSource: CIDRs in a file (one a line, # comments, 'cloudflare'), reloaded when it changes; instead of --trust.")
+    Path trustFile;
+
+    /** The file behind --trust-file, once started. */
+    private TrustFile watched;
+
     @Option(names = "--serve-untrusted",
             description = "untrustedPolicy SERVE_DIRECT: serve untrusted peers as direct clients instead of closing.")
     boolean serveUntrusted;
@@ -108,18 +119,23 @@ public final class TcpOrigin implements Callable<Integer> {
                 .acceptV1(versions.contains("v1"))
                 .acceptV2(versions.contains("v2"))
                 .headerPolicy(optional ? HeaderPolicy.OPTIONAL : HeaderPolicy.REQUIRED)
-                .trustedProxies(trust)
+                .trustSource(trustSource())
                 .untrustedPolicy(serveUntrusted ? UntrustedPolicy.SERVE_DIRECT : UntrustedPolicy.CLOSE)
                 .headerTimeout(headerTimeout)
                 .build();
     }
 
+    private TrustSource trustSource() {
+        return watched != null ? watched.trust() : trust;
+    }
+
     @Override
     public Integer call() throws Exception {
         Console console = main.console();
-        ProxyProtocolConfig config = config();
         EventLoopGroup group = Transport.group(0);
         try {
+            watched = TrustFileOption.start(spec, trustFile, group.next(), console);
+            ProxyProtocolConfig config = config();
             InetSocketAddress address = new InetSocketAddress(bind, port);
             Channel server = Servers.listen(start(group, address, config, console), address);
             console.info("tcp-origin: " + Transport.name() + ", " + config);
@@ -128,7 +144,13 @@ public final class TcpOrigin implements Callable<Integer> {
             Servers.shutdown(group);
             throw e;
         }
-        Servers.runUntilStopped(console, group);
+        try {
+            Servers.runUntilStopped(console, group);
+        } finally {
+            if (watched != null) {
+                watched.close();
+            }
+        }
         return 0;
     }
 

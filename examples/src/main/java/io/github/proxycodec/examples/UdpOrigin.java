@@ -1,5 +1,6 @@
 package io.github.proxycodec.examples;
 
+import io.github.proxycodec.TrustSource;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.examples.support.Addresses;
 import io.github.proxycodec.examples.support.Console;
@@ -7,6 +8,8 @@ import io.github.proxycodec.examples.support.Options;
 import io.github.proxycodec.examples.support.RateLimit;
 import io.github.proxycodec.examples.support.Servers;
 import io.github.proxycodec.examples.support.Transport;
+import io.github.proxycodec.examples.support.TrustFileOption;
+import io.github.proxycodec.trust.TrustFile;
 import io.github.proxycodec.udp.AbstractUdpProxyCodec;
 import io.github.proxycodec.udp.ProxyV2DatagramCodec;
 import io.github.proxycodec.udp.SppCodec;
@@ -23,12 +26,15 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +84,9 @@ public final class UdpOrigin implements Callable<Integer> {
     @ParentCommand
     private Main main;
 
+    @Spec
+    private CommandSpec spec;
+
     @Option(names = "--port", required = true, paramLabel = "P", converter = Options.Port.class,
             description = "Port to listen on, 0..65535; 0 picks a free one.")
     int port;
@@ -96,6 +105,13 @@ public final class UdpOrigin implements Callable<Integer> {
             description = "trustedEdges: 'cloudflare' (default), 'any', or a comma list of CIDRs.")
     TrustedProxies trust;
 
+    @Option(names = "--trust-file", paramLabel = "PATH",
+            description = "trustSource: CIDRs in a file (one a line, # comments, 'cloudflare'), reloaded when it changes; instead of --trust.")
+    Path trustFile;
+
+    /** The file behind --trust-file, once started. */
+    private TrustFile watched;
+
     @Option(names = "--max-flows", paramLabel = "N", converter = Options.MaxFlows.class,
             description = "maxFlows: clients remembered per channel, 1..14680064 (default 65536).")
     Integer maxFlows;
@@ -111,7 +127,7 @@ public final class UdpOrigin implements Callable<Integer> {
 
     /** Maps the flags onto the library's configuration, one option each. */
     UdpProxyConfig config() {
-        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustedEdges(trust).dropEvents(true); // for the drop lines
+        UdpProxyConfig.Builder b = UdpProxyConfig.builder().trustSource(trustSource()).dropEvents(true); // for the drop lines
         if (maxFlows != null) {
             b.maxFlows(maxFlows);
         }
@@ -125,10 +141,13 @@ public final class UdpOrigin implements Callable<Integer> {
         return b.build();
     }
 
+    private TrustSource trustSource() {
+        return watched != null ? watched.trust() : trust;
+    }
+
     @Override
     public Integer call() throws Exception {
         Console console = main.console();
-        UdpProxyConfig config = config();
         int channels = threads;
         if (channels > 1 && !Transport.reusePort()) {
             console.info("udp-origin: --threads " + threads + " needs SO_REUSEPORT (epoll); nio serves the port from one channel");
@@ -136,6 +155,8 @@ public final class UdpOrigin implements Callable<Integer> {
         }
         EventLoopGroup group = Transport.group(channels);
         try {
+            watched = TrustFileOption.start(spec, trustFile, group.next(), console);
+            UdpProxyConfig config = config();
             InetSocketAddress address = new InetSocketAddress(bind, port);
             List<Channel> bound = start(group, address, codec(protocol, config), console, channels);
             console.info("udp-origin: " + Transport.name() + ", " + protocol.name().replace('_', '-') + ", "
@@ -145,7 +166,13 @@ public final class UdpOrigin implements Callable<Integer> {
             Servers.shutdown(group);
             throw e;
         }
-        Servers.runUntilStopped(console, group);
+        try {
+            Servers.runUntilStopped(console, group);
+        } finally {
+            if (watched != null) {
+                watched.close();
+            }
+        }
         return 0;
     }
 

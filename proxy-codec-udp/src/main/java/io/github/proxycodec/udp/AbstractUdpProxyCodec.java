@@ -1,7 +1,9 @@
 package io.github.proxycodec.udp;
 
+import io.github.proxycodec.HeaderValidator;
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyProtocolException;
+import io.github.proxycodec.TrustedProxies;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.AddressedEnvelope;
@@ -35,6 +37,8 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
     private final List<UdpProxyEvent> pending = new ArrayList<>(4);
     private boolean firing;
     private InetSocketAddress lastTrustedEdge;
+    /** The list that found {@link #lastTrustedEdge} trusted. */
+    private TrustedProxies lastTrustedBy;
     /** Whether a datagram is being handled, and the time read for it. */
     private boolean inRead;
     private long readTime;
@@ -157,21 +161,29 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
      * come from a handful of edges, so the last one found trusted is remembered: it is returned
      * instead of an equal {@code sender}, so that flows share one instance per edge (fewer
      * objects to compare, and to miss in the cache, per datagram), and it skips matching the
-     * trusted ranges again (they never change).
+     * trusted ranges again while the list in force is still the one that matched it.
      */
     final InetSocketAddress trustedEdge(InetSocketAddress sender) {
         if (sender == null) {
             return null;
         }
+        // One read of the source per datagram: a replaced list judges every datagram after it.
+        TrustedProxies trusted = config.trustSource().current();
         InetSocketAddress last = lastTrustedEdge;
-        if (last != null && last.equals(sender)) {
+        if (last != null && trusted == lastTrustedBy && last.equals(sender)) {
             return last;
         }
-        if (!config.trustedEdges().contains(sender)) {
+        if (!trusted.contains(sender)) {
             return null;
         }
         lastTrustedEdge = sender;
+        lastTrustedBy = trusted;
         return sender;
+    }
+
+    /** Returns the validator's refusal of {@code header} from {@code edge}, or null if it is accepted. */
+    final String policyRefusal(ProxyHeader header, InetSocketAddress edge) {
+        return HeaderValidator.check(config.headerValidator(), header, edge);
     }
 
     /**
@@ -194,6 +206,16 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
         if (config.dropEvents()) {
             emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, reason, headerReason, null, edge));
         }
+        return null;
+    }
+
+    /** Releases {@code packet} refused by the header validator, counting it and queueing its event. */
+    final ProxiedDatagram dropByPolicy(DatagramPacket packet, String refusal) {
+        InetSocketAddress edge = packet.sender();
+        packet.release();
+        count(UdpDropReason.REJECTED_BY_POLICY);
+        emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, UdpDropReason.REJECTED_BY_POLICY, null, null, edge,
+                refusal));
         return null;
     }
 

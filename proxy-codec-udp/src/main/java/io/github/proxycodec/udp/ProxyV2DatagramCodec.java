@@ -34,8 +34,11 @@ import java.util.Objects;
  * <p>In both modes, datagrams from senders outside {@link UdpProxyConfig#trustedEdges()} are
  * dropped ({@code UNTRUSTED_SENDER}), as are malformed or non-DGRAM headers
  * ({@code INVALID_HEADER}, with the parser's reason in the event), truncated ones
- * ({@code TOO_SHORT}), and, unless disabled, headers naming an unspecified address or port 0
- * ({@code UNSPECIFIED_ADDRESS}).
+ * ({@code TOO_SHORT}), unless disabled headers naming an unspecified address or port 0
+ * ({@code UNSPECIFIED_ADDRESS}), and headers the configured
+ * {@link UdpProxyConfig#headerValidator()} refuses ({@code REJECTED_BY_POLICY}). Every header
+ * is judged: in FIRST_DATAGRAM mode the later headerless datagrams of a flow follow the verdict
+ * on the header that opened it.
  *
  * <p><b>Replies.</b> The application replies to {@code packet.sender()}, the real client, and the
  * codec sends the payload to the proxy address that client's datagrams came from. The reply
@@ -161,6 +164,11 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         if (invalid != null) {
             forgetEdge(edge);
             return drop(packet, invalid, null);
+        }
+        String refusal = policyRefusal(header, edge);
+        if (refusal != null) {
+            forgetEdge(edge); // like an invalid header: later headerless datagrams cannot be attributed
+            return dropByPolicy(packet, refusal);
         }
         int headerLength = header.headerLength();
         InetSocketAddress client = header.sourceAddress(); // null for LOCAL

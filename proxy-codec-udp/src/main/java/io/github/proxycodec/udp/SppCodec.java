@@ -20,8 +20,13 @@ import java.net.InetSocketAddress;
  * to, {@code content()} a slice of the payload (no copy), {@code edge()} and
  * {@code sppHeader()} the rest. Anything else is dropped and counted (checked in this order):
  * a sender outside {@link UdpProxyConfig#trustedEdges()} ({@code UNTRUSTED_SENDER}), fewer than
- * 38 bytes ({@code TOO_SHORT}), a magic other than {@code 0x56EC} ({@code BAD_MAGIC}), and
- * unless disabled an unspecified address or port 0 ({@code UNSPECIFIED_ADDRESS}).
+ * 38 bytes ({@code TOO_SHORT}), a magic other than {@code 0x56EC} ({@code BAD_MAGIC}),
+ * unless disabled an unspecified address or port 0 ({@code UNSPECIFIED_ADDRESS}), and a header
+ * the configured {@link UdpProxyConfig#headerValidator()} refuses ({@code REJECTED_BY_POLICY}).
+ * The validator sees the SPP header as a PROXY v2 DGRAM header with no TLVs
+ * ({@link SppHeader#toProxyHeader()}), once per new or rebuilt flow: a datagram of a known
+ * flow, with the same 38 bytes through the same edge, was judged with its first one and costs
+ * no call (the trusted edge list is still read for every datagram).
  *
  * <p><b>Outbound</b>, a {@code DatagramPacket} (any {@code AddressedEnvelope} of a
  * {@code ByteBuf}) addressed to a client goes to the edge that client's last datagram came
@@ -119,6 +124,10 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         SppHeader header = SppHeader.ofWords(b0, b8, b16, b24, b30);
         if (config.rejectUnspecifiedAddresses() && header.hasUnspecifiedAddress()) {
             return drop(packet, UdpDropReason.UNSPECIFIED_ADDRESS, null);
+        }
+        String refusal = policyRefusal(header.toProxyHeader(), edge);
+        if (refusal != null) {
+            return dropByPolicy(packet, refusal); // no flow is made, so the next datagram is judged again
         }
         // A new client, or a known one through another edge or with other header bytes: the
         // flow is (re)built, so replies carry the header of the client's latest datagram.

@@ -1,5 +1,6 @@
 package io.github.proxycodec.udp;
 
+import io.github.proxycodec.ProxyHeader;
 import io.netty.buffer.ByteBuf;
 
 import java.net.Inet4Address;
@@ -151,6 +152,14 @@ public final class SppHeader {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e); // only for a wrong array length
         }
+    }
+
+    /**
+     * Returns this header as the PROXY v2 DGRAM header with the same addresses and no TLVs
+     * (client as source, Cloudflare's address as destination): what a header validator sees.
+     */
+    public ProxyHeader toProxyHeader() {
+        return ProxyHeader.builder().transport(ProxyHeader.Transport.DGRAM).addresses(client(), proxy()).build();
     }
 
     /** Returns whether either address is unspecified ({@code 0.0.0.0}, {@code ::}) or either port is 0. */

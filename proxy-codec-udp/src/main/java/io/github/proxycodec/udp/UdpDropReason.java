@@ -26,7 +26,12 @@ public enum UdpDropReason {
     /** Outbound: a reply to an address with no known flow (and, for PROXY v2, not a trusted edge). */
     NO_FLOW_FOR_REPLY,
     /** Outbound: the reply, header included, exceeds the configured maximum UDP payload. */
-    REPLY_TOO_LARGE;
+    REPLY_TOO_LARGE,
+    /**
+     * Inbound: the configured {@code HeaderValidator} refused the header (or threw); the event's
+     * {@link UdpProxyEvent#detail()} says why. Last, so the earlier ordinals stay as they were.
+     */
+    REJECTED_BY_POLICY;
 
     /** Returns whether this reason refuses a reply the application wrote (else a datagram received). */
     public boolean isOutbound() {

@@ -1,6 +1,8 @@
 package io.github.proxycodec.udp;
 
+import io.github.proxycodec.HeaderValidator;
 import io.github.proxycodec.ProxyHeaderParser;
+import io.github.proxycodec.TrustSource;
 import io.github.proxycodec.TrustedProxies;
 import io.netty.util.concurrent.Ticker;
 
@@ -14,7 +16,9 @@ import java.util.Objects;
  * <table>
  * <caption>settings</caption>
  * <tr><th>setting</th><th>default</th><th>meaning</th></tr>
- * <tr><td>trustedEdges</td><td>{@link TrustedProxies#cloudflare()}</td><td>senders whose headers are believed</td></tr>
+ * <tr><td>trustedEdges, trustSource</td><td>{@link TrustedProxies#cloudflare()}</td><td>senders whose headers are believed:
+ *     a fixed list, or one replaced while serving</td></tr>
+ * <tr><td>headerValidator</td><td>{@link HeaderValidator#acceptAll()}</td><td>the application's own check of a header</td></tr>
  * <tr><td>maxFlows</td><td>65536</td><td>flows kept per channel (1..{@value #MAX_FLOWS}); the least recently used goes first</td></tr>
  * <tr><td>sppIdleTimeout</td><td>120 s</td><td>SPP reply routing kept this long after a client's last datagram</td></tr>
  * <tr><td>firstDatagramIdleTimeout</td><td>25 s</td><td>FIRST_DATAGRAM flows, a little under Spectrum's 30 s</td></tr>
@@ -63,7 +67,8 @@ public final class UdpProxyConfig {
 
     private static volatile UdpProxyConfig defaults;
 
-    private final TrustedProxies trustedEdges;
+    private final TrustSource trust;
+    private final HeaderValidator headerValidator;
     private final int maxFlows;
     private final Duration sppIdleTimeout;
     private final Duration firstDatagramIdleTimeout;
@@ -76,7 +81,8 @@ public final class UdpProxyConfig {
     private final ProxyHeaderParser parser;
 
     private UdpProxyConfig(Builder b) {
-        this.trustedEdges = b.trustedEdges != null ? b.trustedEdges : TrustedProxies.cloudflare();
+        this.trust = b.trust != null ? b.trust : TrustedProxies.cloudflare();
+        this.headerValidator = b.headerValidator;
         this.maxFlows = b.maxFlows;
         this.sppIdleTimeout = b.sppIdleTimeout;
         this.firstDatagramIdleTimeout = b.firstDatagramIdleTimeout;
@@ -111,9 +117,19 @@ public final class UdpProxyConfig {
         return new Builder();
     }
 
-    /** Returns the senders whose headers are believed. */
+    /** Returns the senders whose headers are believed now (the trust source's current list). */
     public TrustedProxies trustedEdges() {
-        return trustedEdges;
+        return trust.current();
+    }
+
+    /** Returns where the trusted edge list is read from, once per datagram. */
+    public TrustSource trustSource() {
+        return trust;
+    }
+
+    /** Returns the check every decoded header passes before it is accepted. */
+    public HeaderValidator headerValidator() {
+        return headerValidator;
     }
 
     /** Returns the maximum number of flows kept per channel. */
@@ -171,7 +187,7 @@ public final class UdpProxyConfig {
 
     @Override
     public String toString() {
-        return "UdpProxyConfig{trustedEdges=" + trustedEdges + ", maxFlows=" + maxFlows
+        return "UdpProxyConfig{trustedEdges=" + trust + ", maxFlows=" + maxFlows
                 + ", sppIdleTimeout=" + sppIdleTimeout + ", firstDatagramIdleTimeout=" + firstDatagramIdleTimeout
                 + ", perDatagramIdleTimeout=" + perDatagramIdleTimeout + ", maxReplyLength=" + maxReplyLength
                 + ", rejectUnspecifiedAddresses=" + rejectUnspecifiedAddresses
@@ -180,7 +196,8 @@ public final class UdpProxyConfig {
 
     /** Builds a {@link UdpProxyConfig}; every setting starts at its default. */
     public static final class Builder {
-        private TrustedProxies trustedEdges;
+        private TrustSource trust;
+        private HeaderValidator headerValidator = HeaderValidator.acceptAll();
         private int maxFlows = DEFAULT_MAX_FLOWS;
         private Duration sppIdleTimeout = DEFAULT_SPP_IDLE_TIMEOUT;
         private Duration firstDatagramIdleTimeout = DEFAULT_FIRST_DATAGRAM_IDLE_TIMEOUT;
@@ -196,7 +213,28 @@ public final class UdpProxyConfig {
 
         /** Sets the senders whose headers are believed (default {@link TrustedProxies#cloudflare()}). */
         public Builder trustedEdges(TrustedProxies trustedEdges) {
-            this.trustedEdges = Objects.requireNonNull(trustedEdges, "trustedEdges");
+            this.trust = Objects.requireNonNull(trustedEdges, "trustedEdges");
+            return this;
+        }
+
+        /**
+         * Sets where the trusted edge list is read from, e.g. a
+         * {@link io.github.proxycodec.ReloadableTrust} shared with the TCP handler; each datagram
+         * is judged by the list current when it arrives. Replaces any {@link #trustedEdges} set before.
+         */
+        public Builder trustSource(TrustSource trustSource) {
+            this.trust = Objects.requireNonNull(trustSource, "trustSource");
+            return this;
+        }
+
+        /**
+         * Sets the application's check of each decoded header (default: accept all); a refused
+         * datagram is dropped as {@link UdpDropReason#REJECTED_BY_POLICY}. {@link SppCodec} judges
+         * a client's header when it opens or rebuilds the client's flow, not on every datagram
+         * that repeats the same 38 bytes through the same edge.
+         */
+        public Builder headerValidator(HeaderValidator headerValidator) {
+            this.headerValidator = Objects.requireNonNull(headerValidator, "headerValidator");
             return this;
         }
 

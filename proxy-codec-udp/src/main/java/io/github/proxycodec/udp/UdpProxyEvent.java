@@ -41,9 +41,16 @@ public final class UdpProxyEvent {
     private final ProxyProtocolException.Reason headerReason;
     private final InetSocketAddress client;
     private final InetSocketAddress edge;
+    private final String detail;
 
     UdpProxyEvent(Kind kind, UdpDropReason reason, ProxyProtocolException.Reason headerReason,
                   InetSocketAddress client, InetSocketAddress edge) {
+        this(kind, reason, headerReason, client, edge, null);
+    }
+
+    UdpProxyEvent(Kind kind, UdpDropReason reason, ProxyProtocolException.Reason headerReason,
+                  InetSocketAddress client, InetSocketAddress edge, String detail) {
+        this.detail = detail;
         this.kind = kind;
         this.reason = reason;
         this.headerReason = headerReason;
@@ -76,6 +83,11 @@ public final class UdpProxyEvent {
         return edge;
     }
 
+    /** Returns the validator's message for a REJECTED_BY_POLICY drop, else {@code null}. */
+    public String detail() {
+        return detail;
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("UdpProxyEvent{").append(kind);
@@ -84,6 +96,9 @@ public final class UdpProxyEvent {
             if (headerReason != null) {
                 sb.append('(').append(headerReason).append(')');
             }
+        }
+        if (detail != null) {
+            sb.append(" detail=").append(detail);
         }
         if (client != null) {
             sb.append(" client=").append(client);

@@ -45,7 +45,8 @@ class UdpProxyConfigTest {
     void dropReasonNamesAreAStableContract() {
         // Printed by the examples (udp-origin) and used as metric labels: renaming breaks users.
         assertEquals(List.of("TOO_SHORT", "BAD_MAGIC", "UNTRUSTED_SENDER", "UNSPECIFIED_ADDRESS", "INVALID_HEADER",
-                        "MISSING_HEADER", "UNKNOWN_FLOW", "NO_FLOW_FOR_REPLY", "REPLY_TOO_LARGE"),
+                        "MISSING_HEADER", "UNKNOWN_FLOW", "NO_FLOW_FOR_REPLY", "REPLY_TOO_LARGE",
+                        "REJECTED_BY_POLICY"),
                 Arrays.stream(UdpDropReason.values()).map(Enum::name).toList());
     }
 

@@ -161,6 +161,9 @@ public final class Decode implements Callable<Integer> {
                 .put("type", t.type())
                 .put("name", t.typeName())
                 .put("length", t.length());
+        if (t.isCustom() && !t.hasVendorLayout()) {
+            return opaque(o, t);   // the custom range: a vendor's name only when its layout fits
+        }
         switch (t.type()) {
             case ProxyTlv.ALPN:
             case ProxyTlv.AUTHORITY:
@@ -195,35 +198,31 @@ public final class Decode implements Callable<Integer> {
                 });
                 break;
             case ProxyTlv.AWS:
-                if (t.length() >= 1 && t.byteAt(0) == 0x01) {
-                    o.putObject("value").put("subtype", 1)
-                            .put("vpcEndpointId", new String(t.value(), 1, t.length() - 1, StandardCharsets.US_ASCII));
-                } else {
-                    o.put("value", t.valueAsHex());
-                }
+                o.putObject("value").put("subtype", 1)
+                        .put("vpcEndpointId", new String(t.value(), 1, t.length() - 1, StandardCharsets.US_ASCII));
                 break;
             case ProxyTlv.AZURE:
-                if (t.length() == 5 && t.byteAt(0) == 0x01) {
-                    long id = t.byteAt(1) | (t.byteAt(2) << 8) | (t.byteAt(3) << 16) | ((long) t.byteAt(4) << 24);
-                    o.putObject("value").put("subtype", 1).put("privateLinkId", id);
-                } else {
-                    o.put("value", t.valueAsHex());
-                }
+                long azure = t.byteAt(1) | (t.byteAt(2) << 8) | (t.byteAt(3) << 16) | ((long) t.byteAt(4) << 24);
+                o.putObject("value").put("subtype", 1).put("privateLinkId", azure);
                 break;
             case ProxyTlv.GCP:
-                if (t.length() == 8) {
-                    long id = 0;
-                    for (int i = 0; i < 8; i++) {
-                        id = (id << 8) | t.byteAt(i);
-                    }
-                    o.putObject("value").put("pscConnectionId", Long.toUnsignedString(id));
-                } else {
-                    o.put("value", t.valueAsHex());
+                long gcp = 0;
+                for (int i = 0; i < 8; i++) {
+                    gcp = (gcp << 8) | t.byteAt(i);
                 }
+                o.putObject("value").put("pscConnectionId", Long.toUnsignedString(gcp));
                 break;
             default:
-                o.put("value", t.valueAsHex());   // NOOP, client certificate, custom and unknown types
-                break;
+                return opaque(o, t);   // NOOP, client certificate and unknown types
+        }
+        return o;
+    }
+
+    /** A value with no layout of its own: hex, and beside it the text when it is all printable. */
+    private static ObjectNode opaque(ObjectNode o, ProxyTlv t) {
+        o.put("value", t.valueAsHex());
+        if (printable(t)) {
+            o.put("text", t.valueAsString());
         }
         return o;
     }
@@ -248,6 +247,11 @@ public final class Decode implements Callable<Integer> {
         ssl.group().ifPresent(v -> o.put("group", v));
         ssl.signatureScheme().ifPresent(v -> o.put("sigScheme", v));
         ssl.clientCertificate().ifPresent(v -> o.put("clientCertificateLength", v.length));
+        try {
+            ssl.clientX509Certificate().ifPresent(c -> o.put("clientCertificateSubject", c.getSubjectX500Principal().getName()));
+        } catch (java.security.cert.CertificateException e) {
+            o.put("clientCertificateError", e.getMessage());   // shown, not fatal: the header itself is valid
+        }
         return o;
     }
 
