@@ -209,13 +209,15 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
         return null;
     }
 
-    /** Releases {@code packet} refused by the header validator, counting it and queueing its event. */
+    /** Releases {@code packet} refused by the header validator, counting it and, as for any drop, its event. */
     final ProxiedDatagram dropByPolicy(DatagramPacket packet, String refusal) {
         InetSocketAddress edge = packet.sender();
         packet.release();
         count(UdpDropReason.REJECTED_BY_POLICY);
-        emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, UdpDropReason.REJECTED_BY_POLICY, null, null, edge,
-                refusal));
+        if (config.dropEvents()) {
+            emit(new UdpProxyEvent(UdpProxyEvent.Kind.DROPPED, UdpDropReason.REJECTED_BY_POLICY, null, null, edge,
+                    refusal));
+        }
         return null;
     }
 

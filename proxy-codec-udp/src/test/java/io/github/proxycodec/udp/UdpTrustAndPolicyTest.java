@@ -75,7 +75,7 @@ class UdpTrustAndPolicyTest {
     @Test
     void sppFollowsAReplacedListEvenForTheEdgeItJustTrusted() {
         ReloadableTrust trust = new ReloadableTrust(EDGE_ONLY);
-        open(new SppCodec(UdpProxyConfig.builder().trustSource(trust).build()));
+        open(new SppCodec(UdpProxyConfig.builder().dropEvents(true).trustSource(trust).build()));
         assertTrue(passes(spp(CLIENT, SERVICE, EDGE, "a")));
 
         trust.replace(ELSEWHERE); // the codec remembered EDGE as trusted: that must not outlive the list
@@ -89,7 +89,7 @@ class UdpTrustAndPolicyTest {
     @Test
     void proxyV2FollowsAReplacedList() {
         ReloadableTrust trust = new ReloadableTrust(EDGE_ONLY);
-        open(new ProxyV2DatagramCodec(UdpProxyConfig.builder().trustSource(trust).build(), Mode.PER_DATAGRAM));
+        open(new ProxyV2DatagramCodec(UdpProxyConfig.builder().dropEvents(true).trustSource(trust).build(), Mode.PER_DATAGRAM));
         assertTrue(passes(v2(CLIENT, EDGE)));
         trust.replace(ELSEWHERE);
         assertFalse(passes(v2(CLIENT, EDGE)));
@@ -99,7 +99,7 @@ class UdpTrustAndPolicyTest {
     @Test
     void sppRefusedByPolicyIsDroppedCountedAndReportedWithTheMessage() {
         HeaderValidator onlyClient2 = (h, peer) -> h.sourceAddress().equals(CLIENT2) ? null : "not client 2";
-        open(new SppCodec(UdpProxyConfig.builder().trustedEdges(EDGE_ONLY).headerValidator(onlyClient2).build()));
+        open(new SppCodec(UdpProxyConfig.builder().dropEvents(true).trustedEdges(EDGE_ONLY).headerValidator(onlyClient2).build()));
         assertFalse(passes(spp(CLIENT, SERVICE, EDGE, "a")));
         assertEquals(1, codec.drops(UdpDropReason.REJECTED_BY_POLICY));
         UdpProxyEvent e = lastDrop();
@@ -119,7 +119,7 @@ class UdpTrustAndPolicyTest {
             assertEquals(SERVICE, h.destinationAddress());
             return null;
         };
-        open(new SppCodec(UdpProxyConfig.builder().trustedEdges(EDGE_ONLY).headerValidator(counting).build()));
+        open(new SppCodec(UdpProxyConfig.builder().dropEvents(true).trustedEdges(EDGE_ONLY).headerValidator(counting).build()));
         for (int i = 0; i < 5; i++) {
             assertTrue(passes(spp(CLIENT, SERVICE, EDGE, "x" + i)));
         }
@@ -134,7 +134,7 @@ class UdpTrustAndPolicyTest {
             }
             return null;
         };
-        open(new ProxyV2DatagramCodec(UdpProxyConfig.builder().trustedEdges(EDGE_ONLY).headerValidator(flaky).build(),
+        open(new ProxyV2DatagramCodec(UdpProxyConfig.builder().dropEvents(true).trustedEdges(EDGE_ONLY).headerValidator(flaky).build(),
                 Mode.PER_DATAGRAM));
         assertFalse(passes(v2(CLIENT, EDGE)));
         assertEquals(1, codec.drops(UdpDropReason.REJECTED_BY_POLICY));
@@ -145,7 +145,7 @@ class UdpTrustAndPolicyTest {
     @Test
     void firstDatagramRefusedHeaderLeavesNoFlowForTheDatagramsAfterIt() {
         HeaderValidator refuseAll = (h, peer) -> "closed";
-        open(new ProxyV2DatagramCodec(UdpProxyConfig.builder().trustedEdges(EDGE_ONLY).headerValidator(refuseAll).build(),
+        open(new ProxyV2DatagramCodec(UdpProxyConfig.builder().dropEvents(true).trustedEdges(EDGE_ONLY).headerValidator(refuseAll).build(),
                 Mode.FIRST_DATAGRAM));
         assertFalse(passes(v2(CLIENT, EDGE)));
         assertFalse(passes(datagram(ascii("later"), EDGE)));
