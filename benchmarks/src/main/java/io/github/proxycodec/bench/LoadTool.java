@@ -72,6 +72,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool tcp [connections per round] [concurrency] [rounds]
  * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool udp [seconds per round] [window] [clients] [rounds]
+ * java -cp benchmarks/target/benchmarks.jar io.github.proxycodec.bench.LoadTool udp-threads [...]   (see ReusePortLoad)
  * </pre>
  */
 public final class LoadTool {
@@ -85,6 +86,10 @@ public final class LoadTool {
         String mode = args.length > 0 ? args[0] : "tcp";
         if (mode.equals("udp")) {
             Udp.main(args);
+            return;
+        }
+        if (mode.equals("udp-threads")) {
+            ReusePortLoad.main(args);
             return;
         }
         if (mode.equals("udp-origins") || mode.equals("tcp-origins")) {
@@ -104,7 +109,8 @@ public final class LoadTool {
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 11;
         if (!mode.equals("tcp")) {
             System.err.println("usage: LoadTool tcp [connections per round] [concurrency] [rounds]"
-                    + " | udp [seconds per round] [window] [clients] [rounds]");
+                    + " | udp [seconds per round] [window] [clients] [rounds]"
+                    + " | udp-threads [seconds per round] [window] [clients] [rounds] [threads] [edge ports]");
             System.exit(2);
         }
         boolean epoll = Epoll.isAvailable();
