@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A Spectrum-like edge for the QUIC tests, on loopback: each client gets its own upstream
  * socket toward the origin, and every datagram an SPP header (or, in PROXY v2 FIRST_DATAGRAM
- * mode, the flow's first datagram a PROXY v2 header). SPP replies must start with exactly the
+ * mode, the flow's first datagram a PROXY v2 header; or none, as a plain relay). SPP replies must start with exactly the
  * 38 bytes sent, which are stripped; any other reply is counted in {@link #badReplies()} and
- * dropped, as Spectrum would. PROXY v2 replies are passed back as they are.
+ * dropped, as Spectrum would. Other replies are passed back as they are.
  *
  * <p>Flows live on the listening channel's event loop; the upstream channels are registered on
  * the same loop, so no lock is needed.
@@ -37,7 +37,9 @@ final class QuicEdge {
         /** Cloudflare Simple Proxy Protocol on every datagram, echoed on every reply. */
         SPP,
         /** PROXY v2 on the first datagram of each flow only. */
-        PPV2_FIRST
+        PPV2_FIRST,
+        /** No header at all: a relay, to measure what the edge itself costs. */
+        PLAIN
     }
 
     private static final int BUFFER = 4 << 20;
@@ -136,7 +138,7 @@ final class QuicEdge {
             ByteBuf out;
             if (mode == Mode.SPP) {
                 out = upstream.alloc().directBuffer(SppHeader.LENGTH + payload.readableBytes()).writeBytes(spp);
-            } else if (!headerSent) {
+            } else if (mode == Mode.PPV2_FIRST && !headerSent) {
                 headerSent = true;
                 ProxyHeader header = ProxyHeader.builder().transport(ProxyHeader.Transport.DGRAM)
                         .addresses(client, address()).build();

@@ -40,6 +40,8 @@ final class QuicPath implements AutoCloseable {
     enum Route {
         /** Straight to the QUIC server, no edge and no codec: the baseline. */
         DIRECT,
+        /** Through the edge relaying datagrams as they are, to the server with no codec: what the hop costs. */
+        EDGE_ONLY,
         /** Through the edge with SPP, to {@link SppCodec}. */
         SPP,
         /** Through the edge with PROXY v2 on each flow's first datagram, to {@link ProxyV2DatagramCodec}. */
@@ -79,8 +81,7 @@ final class QuicPath implements AutoCloseable {
             }
         }).bind(new InetSocketAddress(Loopback.V4, 0)).sync().channel();
         InetSocketAddress serverAddress = (InetSocketAddress) server.localAddress();
-        this.edge = route == Route.DIRECT ? null : new QuicEdge(serverAddress,
-                route == Route.SPP ? QuicEdge.Mode.SPP : QuicEdge.Mode.PPV2_FIRST).start(group);
+        this.edge = route == Route.DIRECT ? null : new QuicEdge(serverAddress, edgeMode(route)).start(group);
         this.client = udp(group).handler(echo.clientCodec()).bind(new InetSocketAddress(Loopback.V4, 0)).sync().channel();
         this.quic = QuicChannel.newBootstrap(client).handler(new ChannelInboundHandlerAdapter())
                 .streamHandler(new ChannelInboundHandlerAdapter())
@@ -107,6 +108,11 @@ final class QuicPath implements AutoCloseable {
             fail("QUIC or epoll native library does not load (CI=true: it must)", missing);
         }
         assumeTrue(missing == null, () -> "QUIC or epoll native library does not load: " + missing);
+    }
+
+    private static QuicEdge.Mode edgeMode(Route route) {
+        return route == Route.SPP ? QuicEdge.Mode.SPP
+                : route == Route.PPV2_FIRST ? QuicEdge.Mode.PPV2_FIRST : QuicEdge.Mode.PLAIN;
     }
 
     /** Returns the client's own UDP address: what the server should see as its peer. */

@@ -46,6 +46,11 @@ import java.util.Objects;
  * {@link ProxiedDatagram#reply(ByteBuf)} needs no lookup. Replies longer than
  * {@link UdpProxyConfig#maxReplyLength()} are refused ({@code REPLY_TOO_LARGE}).
  *
+ * <p><b>Segmented replies</b> (GSO: an {@code io.netty.channel.unix.SegmentedDatagramPacket},
+ * e.g. from Netty's QUIC codec) keep their segmentation: on epoll with {@code UDP_SEGMENT} they
+ * leave as they are, elsewhere as one datagram per segment. The reply limit applies to a
+ * segment, not to the batch.
+ *
  * <pre>{@code
  * UdpProxyConfig config = UdpProxyConfig.builder()
  *         .trustedEdges(TrustedProxies.of("10.0.0.53/32"))   // the dnsdist host

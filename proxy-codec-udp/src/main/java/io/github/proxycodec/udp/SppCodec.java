@@ -40,6 +40,16 @@ import java.net.InetSocketAddress;
  * reply written over the request within its length), behind bytes that are still the reply's
  * own header, is sent from the received buffer as it lies, header and payload together.
  *
+ * <p><b>Segmented replies.</b> A server that batches its sends (GSO: an
+ * {@code io.netty.channel.unix.SegmentedDatagramPacket}, several datagrams cut every
+ * {@code segmentSize} bytes, as Netty's QUIC codec writes with
+ * {@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR}) gets the header in front of
+ * every segment, never one header for the batch: on epoll with {@code UDP_SEGMENT} it leaves as
+ * segmented sends of {@code segmentSize + 38}-byte segments, elsewhere as one datagram per
+ * segment. {@code maxReplyLength} applies per segment ({@code segmentSize + 38}); one too
+ * large refuses the whole reply, and nothing of it is sent. Without
+ * {@code netty-transport-native-unix-common} on the class path (NIO only) nothing is segmented.
+ *
  * <p><b>Flows</b> map a client address to its edge and header; they are bounded by
  * {@link UdpProxyConfig#maxFlows()} (least recently used first out) and expire after
  * {@link UdpProxyConfig#sppIdleTimeout()} without traffic either way.
