@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A Spectrum-like edge for the QUIC tests, on loopback: each client gets its own upstream
  * socket toward the origin, and every datagram an SPP header (or, in PROXY v2 FIRST_DATAGRAM
- * mode, the flow's first datagram a PROXY v2 header; or none, as a plain relay). SPP replies must start with exactly the
- * 38 bytes sent, which are stripped; any other reply is counted in {@link #badReplies()} and
- * dropped, as Spectrum would. Other replies are passed back as they are.
+ * mode, the flow's first datagram a PROXY v2 header; or none, as a plain relay). SPP replies
+ * must start with exactly the 38 bytes sent, which are stripped; any other reply is counted in
+ * {@link #badReplies()} and dropped, as Spectrum would. Other replies are passed back as they are.
  *
  * <p>Flows live on the listening channel's event loop; the upstream channels are registered on
  * the same loop, so no lock is needed.

@@ -82,7 +82,8 @@ final class QuicPath implements AutoCloseable {
         }).bind(new InetSocketAddress(Loopback.V4, 0)).sync().channel();
         InetSocketAddress serverAddress = (InetSocketAddress) server.localAddress();
         this.edge = route == Route.DIRECT ? null : new QuicEdge(serverAddress, edgeMode(route)).start(group);
-        this.client = udp(group).handler(echo.clientCodec()).bind(new InetSocketAddress(Loopback.V4, 0)).sync().channel();
+        this.client = udp(group).handler(echo.clientCodec())
+                .bind(new InetSocketAddress(Loopback.V4, 0)).sync().channel();
         this.quic = QuicChannel.newBootstrap(client).handler(new ChannelInboundHandlerAdapter())
                 .streamHandler(new ChannelInboundHandlerAdapter())
                 .remoteAddress(edge != null ? edge.address() : serverAddress)

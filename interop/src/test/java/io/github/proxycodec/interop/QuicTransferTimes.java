@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Prints how long a QUIC echo of one large stream takes on loopback: straight to the server,
- * through the edge relaying as is (what the extra hop costs), through the edge and {@code SppCodec}, and through the edge and {@code ProxyV2DatagramCodec}
- * (FIRST_DATAGRAM), each with the server's segmented sends (GSO) off and on. All eight paths are
+ * through the edge relaying as is (what the extra hop costs), through the edge and
+ * {@code SppCodec}, and through the edge and {@code ProxyV2DatagramCodec} (FIRST_DATAGRAM), each with the server's segmented sends (GSO) off and on. All eight paths are
  * open at once and measured in turn, round after round, so a change in the machine's load
  * touches them alike. Not a test: run by hand (see {@code docs/quic.md}).
  *

@@ -19,7 +19,8 @@ import java.util.Objects;
  * <tr><td>sppIdleTimeout</td><td>120 s</td><td>SPP reply routing kept this long after a client's last datagram</td></tr>
  * <tr><td>firstDatagramIdleTimeout</td><td>25 s</td><td>FIRST_DATAGRAM flows, a little under Spectrum's 30 s</td></tr>
  * <tr><td>perDatagramIdleTimeout</td><td>120 s</td><td>PER_DATAGRAM reply routing</td></tr>
- * <tr><td>maxReplyLength</td><td>1472</td><td>largest UDP payload sent, header included (1500 MTU - 28); per segment of a segmented reply</td></tr>
+ * <tr><td>maxReplyLength</td><td>1472</td><td>largest UDP payload sent, header included (1500 MTU - 28);
+ *     per segment of a segmented reply</td></tr>
  * <tr><td>rejectUnspecifiedAddresses</td><td>true</td><td>drop headers naming 0.0.0.0, :: or port 0</td></tr>
  * <tr><td>maxV2HeaderLength</td><td>4096</td><td>cap on a PROXY v2 header</td></tr>
  * <tr><td>ticker</td><td>{@link Ticker#systemTicker()}</td><td>clock for idle expiry (a mock in tests)</td></tr>
