@@ -43,6 +43,8 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
     private boolean inRead;
     private long readTime;
     private volatile ChannelHandlerContext ctx;
+    /** Whether the channel sends a segmented datagram as its segments (see {@link SegmentedDatagrams}). */
+    boolean sendsSegments;
 
     AbstractUdpProxyCodec(UdpProxyConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -114,6 +116,7 @@ public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.sendsSegments = SegmentedDatagrams.sendsSegments(ctx.channel());
     }
 
     // ------------------------------------------------------------------ inbound

@@ -49,6 +49,11 @@ import java.util.Objects;
  * {@link ProxiedDatagram#reply(ByteBuf)} needs no lookup. Replies longer than
  * {@link UdpProxyConfig#maxReplyLength()} are refused ({@code REPLY_TOO_LARGE}).
  *
+ * <p><b>Segmented replies</b> (GSO: an {@code io.netty.channel.unix.SegmentedDatagramPacket},
+ * e.g. from Netty's QUIC codec) keep their segmentation: on epoll with {@code UDP_SEGMENT} they
+ * leave as they are, elsewhere as one datagram per segment. The reply limit applies to a
+ * segment, not to the batch.
+ *
  * <pre>{@code
  * UdpProxyConfig config = UdpProxyConfig.builder()
  *         .trustedEdges(TrustedProxies.of("10.0.0.53/32"))   // the dnsdist host
@@ -302,9 +307,15 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
     private void send(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
                       InetSocketAddress edge, InetSocketAddress sender, ChannelPromise promise) {
         int length = payload.readableBytes();
-        if (length > config.maxReplyLength()) {
+        int segment = SegmentedDatagrams.segmentSize(msg);
+        int largest = segment != 0 ? Math.min(segment, length) : length; // the limit is per datagram sent
+        if (largest > config.maxReplyLength()) {
             refuse(msg, promise, UdpDropReason.REPLY_TOO_LARGE, client,
-                    length + " bytes, more than the " + config.maxReplyLength() + " allowed");
+                    largest + " bytes, more than the " + config.maxReplyLength() + " allowed");
+            return;
+        }
+        if (segment != 0 && length > segment) {
+            sendSegments(ctx, (DatagramPacket) msg, edge, segment, promise);
             return;
         }
         if (msg instanceof DatagramPacket && edge.equals(((DatagramPacket) msg).recipient())) {
@@ -312,6 +323,31 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
             return;
         }
         ctx.write(new DatagramPacket(payload, edge, sender), promise);
+    }
+
+    /**
+     * Sends a segmented reply to {@code edge} with its segmentation kept: as one segmented send
+     * where the channel sends those, else one datagram per segment. Owns {@code msg}: its
+     * content goes on whole, or each segment takes a reference of its own and msg's is released.
+     */
+    private void sendSegments(ChannelHandlerContext ctx, DatagramPacket msg, InetSocketAddress edge, int segment,
+                              ChannelPromise promise) {
+        if (sendsSegments) {
+            ctx.write(edge.equals(msg.recipient()) ? msg
+                    : SegmentedDatagrams.packet(msg.content(), segment, edge, msg.sender()), promise);
+            return;
+        }
+        ByteBuf payload = msg.content();
+        DatagramWrites writes = new DatagramWrites(ctx, promise);
+        try {
+            for (int at = payload.readerIndex(), end = payload.writerIndex(); at < end; at += segment) {
+                ByteBuf piece = payload.retainedSlice(at, Math.min(segment, end - at));
+                writes.write(new DatagramPacket(piece, edge, msg.sender()));
+            }
+            writes.finish();
+        } finally {
+            msg.release();
+        }
     }
 
     @Override

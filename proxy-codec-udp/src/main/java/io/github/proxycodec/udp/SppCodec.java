@@ -45,6 +45,16 @@ import java.net.InetSocketAddress;
  * reply written over the request within its length), behind bytes that are still the reply's
  * own header, is sent from the received buffer as it lies, header and payload together.
  *
+ * <p><b>Segmented replies.</b> A server that batches its sends (GSO: an
+ * {@code io.netty.channel.unix.SegmentedDatagramPacket}, several datagrams cut every
+ * {@code segmentSize} bytes, as Netty's QUIC codec writes with
+ * {@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR}) gets the header in front of
+ * every segment, never one header for the batch: on epoll with {@code UDP_SEGMENT} it leaves as
+ * segmented sends of {@code segmentSize + 38}-byte segments, elsewhere as one datagram per
+ * segment. {@code maxReplyLength} applies per segment ({@code segmentSize + 38}); one too
+ * large refuses the whole reply, and nothing of it is sent. Without
+ * {@code netty-transport-native-unix-common} on the class path (NIO only) nothing is segmented.
+ *
  * <p><b>Flows</b> map a client address to its edge and header; they are bounded by
  * {@link UdpProxyConfig#maxFlows()} (least recently used first out) and expire after
  * {@link UdpProxyConfig#sppIdleTimeout()} without traffic either way.
@@ -177,6 +187,11 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         }
         InetSocketAddress edge = flows.edge(slot);
         flows.use(slot, now, edge);
+        int segment = SegmentedDatagrams.segmentSize(env);
+        if (segment != 0 && env.content().readableBytes() > segment) {
+            frameSegments(ctx, env, edge, slot, segment, promise);
+            return;
+        }
         frame(ctx, env, env.content(), client, edge, null, slot, env.sender(), promise);
     }
 
@@ -228,6 +243,60 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             ReferenceCountUtil.release(msg);
         }
         ctx.write(new DatagramPacket(framed, edge, sender), promise);
+    }
+
+    /**
+     * Writes a segmented reply (several datagrams cut every {@code segment} bytes) with the
+     * flow's header in front of every segment, so each stays a datagram of its own: as
+     * segmented sends of {@code segment + 38}-byte segments where the channel sends those, else
+     * one datagram per segment. {@link UdpProxyConfig#maxReplyLength()} applies to a segment;
+     * one too large refuses the whole reply, and nothing is sent. Owns {@code env}: released
+     * once its segments are copied; each buffer built goes to the transport with its packet.
+     */
+    private void frameSegments(ChannelHandlerContext ctx, AddressedEnvelope<ByteBuf, InetSocketAddress> env,
+                               InetSocketAddress edge, int slot, int segment, ChannelPromise promise) {
+        int framedSegment = SppHeader.LENGTH + segment;
+        if (framedSegment > config.maxReplyLength()) {
+            refuse(env, promise, UdpDropReason.REPLY_TOO_LARGE, env.recipient(), "segments of " + framedSegment
+                    + " bytes with the SPP header, more than the " + config.maxReplyLength() + " allowed");
+            return;
+        }
+        ByteBuf payload = env.content();
+        int perSend = sendsSegments ? SegmentedDatagrams.perSend(framedSegment) : 1;
+        DatagramWrites writes = new DatagramWrites(ctx, promise);
+        try {
+            for (int at = payload.readerIndex(), end = payload.writerIndex(); at < end; ) {
+                int bytes = Math.min(end - at, perSend * segment);
+                ByteBuf framed = framedSegments(ctx, payload, at, bytes, segment, slot);
+                writes.write(bytes > segment
+                        ? SegmentedDatagrams.packet(framed, framedSegment, edge, env.sender())
+                        : new DatagramPacket(framed, edge, env.sender()));
+                at += bytes;
+            }
+            writes.finish();
+        } finally {
+            ReferenceCountUtil.release(env);
+        }
+    }
+
+    /**
+     * Returns a new buffer with {@code bytes} bytes of {@code payload} from {@code at}, cut
+     * every {@code segment} bytes, each piece behind the header of the flow in {@code slot}.
+     */
+    private ByteBuf framedSegments(ChannelHandlerContext ctx, ByteBuf payload, int at, int bytes, int segment,
+                                   int slot) {
+        int length = bytes + SegmentedDatagrams.count(bytes, segment) * SppHeader.LENGTH;
+        ByteBuf framed = frameBuffer(ctx, length);
+        try {
+            for (int from = at, end = at + bytes; from < end; from += segment) {
+                flows.writeHeader(slot, framed);
+                framed.writeBytes(payload, from, Math.min(segment, end - from));
+            }
+        } catch (RuntimeException e) {
+            framed.release();
+            throw e;
+        }
+        return framed;
     }
 
     /**

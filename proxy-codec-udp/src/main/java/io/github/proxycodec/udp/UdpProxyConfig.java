@@ -23,7 +23,8 @@ import java.util.Objects;
  * <tr><td>sppIdleTimeout</td><td>120 s</td><td>SPP reply routing kept this long after a client's last datagram</td></tr>
  * <tr><td>firstDatagramIdleTimeout</td><td>25 s</td><td>FIRST_DATAGRAM flows, a little under Spectrum's 30 s</td></tr>
  * <tr><td>perDatagramIdleTimeout</td><td>120 s</td><td>PER_DATAGRAM reply routing</td></tr>
- * <tr><td>maxReplyLength</td><td>1472</td><td>largest UDP payload sent, header included (1500 MTU - 28)</td></tr>
+ * <tr><td>maxReplyLength</td><td>1472</td><td>largest UDP payload sent, header included (1500 MTU - 28);
+ *     per segment of a segmented reply</td></tr>
  * <tr><td>rejectUnspecifiedAddresses</td><td>true</td><td>drop headers naming 0.0.0.0, :: or port 0</td></tr>
  * <tr><td>maxV2HeaderLength</td><td>4096</td><td>cap on a PROXY v2 header (16..65551)</td></tr>
  * <tr><td>ticker</td><td>{@link Ticker#systemTicker()}</td><td>clock for idle expiry (a mock in tests)</td></tr>
@@ -152,7 +153,10 @@ public final class UdpProxyConfig {
         return perDatagramIdleTimeout;
     }
 
-    /** Returns the largest UDP payload a reply may have, header included. */
+    /**
+     * Returns the largest UDP payload a reply may have, header included. For a segmented reply
+     * (GSO) it bounds each segment, every one of which leaves as a datagram of its own.
+     */
     public int maxReplyLength() {
         return maxReplyLength;
     }
@@ -271,7 +275,11 @@ public final class UdpProxyConfig {
 
         /**
          * Sets the largest UDP payload a reply may have, header included, 39..65507 (default
-         * 1472). Behind Spectrum with a 1500-byte MTU, 1472 leaves 1434 bytes for an SPP reply.
+         * 1472). Behind Spectrum with a 1500-byte MTU, 1472 leaves 1434 bytes for an SPP reply:
+         * a server's own packet size setting (QUIC's {@code maxSendUdpPayloadSize}, DNS's EDNS
+         * buffer size, a game's MTU) must stay at or below {@code maxReplyLength - 38} for SPP
+         * and {@code maxReplyLength} for PROXY v2, or its larger replies are refused
+         * ({@code REPLY_TOO_LARGE}). A segmented reply (GSO) is held to this per segment.
          */
         public Builder maxReplyLength(int maxReplyLength) {
             if (maxReplyLength <= SppHeader.LENGTH || maxReplyLength > MAX_REPLY_LENGTH) {
