@@ -1,9 +1,12 @@
 package io.github.proxycodec.haproxy;
 
+import io.github.proxycodec.ProxyHeader;
+import io.github.proxycodec.ProxyHeaderEncoder;
 import io.github.proxycodec.ProxyProtocolConfig;
 import io.github.proxycodec.ProxyProtocolEvent;
 import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.github.proxycodec.ProxyProtocolHandler;
+import io.github.proxycodec.ProxyTlv;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.testing.PeerChannel;
 import io.github.proxycodec.testing.Vector;
@@ -12,6 +15,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.util.NetUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -89,6 +93,33 @@ class HAProxyMessageCrossCheckTest {
             assertArrayEquals(netty.bytes(), handler.bytes(), "the client's bytes");
             assertTrue(ch.pipeline().get(HAProxyMessageBridge.class) == null, "the bridge removed itself");
         }
+        ch.finishAndReleaseAll();
+    }
+
+    /** Headers no vector has, where Netty's decoder has a quirk the bridge must reproduce. */
+    static List<ProxyHeader> craftedHeaders() {
+        InetSocketAddress c = new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString("192.0.2.10"), 12345);
+        InetSocketAddress s = new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString("198.51.100.20"), 443);
+        byte[] sslEndingEmpty = {0x01, 0, 0, 0, 0, 0x22, 0, 2, 'c', 'n', 0x21, 0, 0};
+        return List.of(
+                ProxyHeader.builder().addresses(c, s).tlv(ProxyTlv.NOOP, new byte[0]).build(),  // Netty skips the last 3 bytes
+                ProxyHeader.builder().addresses(c, s).tlv(ProxyTlv.NOOP, new byte[0]).tlv(0xF0, "x").build(),
+                ProxyHeader.builder().addresses(c, s).tlv(ProxyTlv.SSL, sslEndingEmpty).build(),
+                ProxyHeader.builder().command(ProxyHeader.Command.LOCAL).addresses(c, s).tlv(ProxyTlv.ALPN, "h2").build(),
+                ProxyHeader.builder().tlv(ProxyTlv.AUTHORITY, "example.com").build(),             // PROXY, UNSPEC
+                ProxyHeader.builder().paths("/run/client.sock", "/run/server.sock").tlv(ProxyTlv.NETNS, "blue").build(),
+                ProxyHeader.builder().family(ProxyHeader.Family.INET6).addresses(c, s).build());  // IPv4-mapped
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("craftedHeaders")
+    void nettysQuirksAreReproduced(ProxyHeader header) {
+        byte[] bytes = ProxyHeaderEncoder.toByteArray(header);
+        Seen netty = behindNetty(bytes);
+        LikeVelocityHandler handler = new LikeVelocityHandler();
+        PeerChannel ch = behindUs(handler);
+        ch.read(bytes);
+        assertEquals(netty.messages(), handler.messages, "the message, field by field");
         ch.finishAndReleaseAll();
     }
 
