@@ -59,6 +59,24 @@ public final class HAProxyMessageBridge extends ChannelInboundHandlerAdapter {
         return pipeline.addFirst(new ProxyProtocolHandler(config), new HAProxyMessageBridge());
     }
 
+    /**
+     * Puts a {@link ProxyProtocolHandler} with {@code config}, and a bridge after it, in the
+     * place of the handler named {@code decoderName}: how a framework that installs Netty's
+     * {@code HAProxyMessageDecoder} under a known name (reactor-netty's
+     * {@code NettyPipeline.ProxyProtocolDecoder}) gets this library's decoding instead, while its
+     * own reader of {@link HAProxyMessage} stays as it is.
+     *
+     * @param pipeline a new channel's pipeline
+     * @param decoderName the name of the handler to replace
+     * @param config the shared configuration of the handler
+     * @return {@code pipeline}
+     * @throws java.util.NoSuchElementException if no handler has that name
+     */
+    public static ChannelPipeline replace(ChannelPipeline pipeline, String decoderName, ProxyProtocolConfig config) {
+        pipeline.replace(decoderName, decoderName, new ProxyProtocolHandler(config));
+        return pipeline.addAfter(decoderName, null, new HAProxyMessageBridge());
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (!(evt instanceof ProxyProtocolEvent)) {
