@@ -47,9 +47,9 @@ public final class ProxyV2Edge extends EdgeSimulator {
     private final Map<InetSocketAddress, InetSocketAddress> edgeOf = new HashMap<>();
     private boolean headerAlone;
 
-    private ProxyV2Edge(UdpProxyConfig config, Mode mode, ChannelHandler... handlers) {
-        super(new ProxyV2DatagramCodec(config, mode), handlers);
-        this.mode = mode;
+    private ProxyV2Edge(ProxyV2DatagramCodec codec, ChannelHandler... handlers) {
+        super(codec, handlers);
+        this.mode = codec.mode();
     }
 
     /** Creates an edge in {@code mode} in front of a codec with {@link UdpProxyConfig#defaults()}. */
@@ -59,7 +59,15 @@ public final class ProxyV2Edge extends EdgeSimulator {
 
     /** Creates an edge in {@code mode} in front of a codec with {@code config} (which must trust {@link #EDGE_IP}). */
     public static ProxyV2Edge create(UdpProxyConfig config, Mode mode, ChannelHandler... handlers) {
-        return new ProxyV2Edge(config, mode, handlers);
+        return new ProxyV2Edge(new ProxyV2DatagramCodec(config, mode), handlers);
+    }
+
+    /**
+     * Creates an edge, in the codec's own mode, in front of {@code codec} (its configuration
+     * must trust {@link #EDGE_IP}); the edge's channel then owns it.
+     */
+    public static ProxyV2Edge around(ProxyV2DatagramCodec codec, ChannelHandler... handlers) {
+        return new ProxyV2Edge(codec, handlers);
     }
 
     /**

@@ -41,8 +41,8 @@ public final class SppEdge extends EdgeSimulator {
     /** The header each client's datagrams carried, as the edge remembers it. */
     private final Map<InetSocketAddress, SppHeader> sent = new HashMap<>();
 
-    private SppEdge(UdpProxyConfig config, ChannelHandler... handlers) {
-        super(new SppCodec(config), handlers);
+    private SppEdge(SppCodec codec, ChannelHandler... handlers) {
+        super(codec, handlers);
     }
 
     /** Creates an edge in front of an {@link SppCodec} with {@link UdpProxyConfig#defaults()} and {@code handlers}. */
@@ -52,7 +52,15 @@ public final class SppEdge extends EdgeSimulator {
 
     /** Creates an edge in front of an {@link SppCodec} with {@code config} (which must trust {@link #EDGE}). */
     public static SppEdge create(UdpProxyConfig config, ChannelHandler... handlers) {
-        return new SppEdge(config, handlers);
+        return new SppEdge(new SppCodec(config), handlers);
+    }
+
+    /**
+     * Creates an edge in front of {@code codec}, e.g. one from the application's own factory
+     * (its configuration must trust {@link #EDGE}); the edge's channel then owns it.
+     */
+    public static SppEdge around(SppCodec codec, ChannelHandler... handlers) {
+        return new SppEdge(codec, handlers);
     }
 
     /** Delivers a datagram from {@code client} to {@link #SERVICE}, with its SPP header, through {@link #EDGE}. */

@@ -3,6 +3,8 @@ package io.github.proxycodec.testkit;
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderEncoder;
 import io.github.proxycodec.udp.ProxiedDatagram;
+import io.github.proxycodec.udp.ProxyV2DatagramCodec;
+import io.github.proxycodec.udp.UdpProxyConfig;
 import io.github.proxycodec.udp.ProxyV2DatagramCodec.Mode;
 import io.netty.channel.socket.DatagramPacket;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,17 @@ class ProxyV2EdgeTestkitTest {
                 Origins.replying(p -> new DatagramPacket(Origins.text("hi"), TestAddresses.CLIENT6)))) {
             edge.send(TestAddresses.CLIENT, "ping");
             assertFailsWith("NO_FLOW_FOR_REPLY", () -> edge.reply(TestAddresses.CLIENT6));
+        }
+    }
+
+    @Test
+    void anEdgeAroundTheApplicationsOwnCodecTakesItsMode() {
+        ProxyV2DatagramCodec codec = new ProxyV2DatagramCodec(UdpProxyConfig.defaults(), Mode.PER_DATAGRAM);
+        try (ProxyV2Edge edge = ProxyV2Edge.around(codec, Origins.echo())) {
+            edge.send(TestAddresses.CLIENT, "one").send(TestAddresses.CLIENT, "two");
+            assertEquals("echo one", edge.replyText(TestAddresses.CLIENT));
+            assertEquals("echo two", edge.replyText(TestAddresses.CLIENT));
+            assertEquals(1, codec.flows());
         }
     }
 }
