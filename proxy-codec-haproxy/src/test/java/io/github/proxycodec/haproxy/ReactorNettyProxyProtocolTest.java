@@ -91,18 +91,18 @@ class ReactorNettyProxyProtocolTest {
         try (Socket s = new Socket()) {
             s.connect(server.address(), 5000);
             s.setSoTimeout(10_000); // a bound, not a wait: the server answers or closes at once
-            OutputStream out = s.getOutputStream();
-            out.write(bytes);
-            out.flush();
             ByteArrayOutputStream got = new ByteArrayOutputStream();
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[4096];
             try {
+                OutputStream out = s.getOutputStream();
+                out.write(bytes);
+                out.flush();
+                InputStream in = s.getInputStream();
+                byte[] buf = new byte[4096];
                 for (int n; (n = in.read(buf)) >= 0; ) {
                     got.write(buf, 0, n);
                 }
             } catch (SocketException reset) {
-                // the server closed with data unread: a refusal, like an end of stream
+                // the server closed first (a refusal): like an end of stream, for writes and reads alike
             }
             return got.toString(StandardCharsets.US_ASCII);
         }

@@ -137,4 +137,15 @@ class ProxiedChannelTestkitTest {
         assertEquals(TestAddresses.CLOUDFLARE_EDGE, ch.clientAddress());
         assertFalse(ch.finishAndReleaseAll());
     }
+
+    @Test
+    void anIpv6ProxyIsTrustedByDefaultToo() {
+        InetSocketAddress proxy = TestAddresses.address("2606:4700::1", 40000);
+        ProxiedChannel ch = ProxiedChannel.from(proxy).local(TestAddresses.address("2001:db8::443", 443))
+                .connect(TestAddresses.CLIENT6);
+        assertEquals(proxy, ch.remoteAddress());
+        assertEquals(TestAddresses.CLIENT6, ch.clientAddress());
+        assertEquals(TestAddresses.address("2001:db8::443", 443), ProxyProtocol.destinationAddress(ch));
+        assertFalse(ch.finishAndReleaseAll());
+    }
 }
