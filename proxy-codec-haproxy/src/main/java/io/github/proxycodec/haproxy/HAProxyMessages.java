@@ -5,7 +5,6 @@ import io.github.proxycodec.ProxyHeader.Command;
 import io.github.proxycodec.ProxyHeader.Family;
 import io.github.proxycodec.ProxyHeader.Transport;
 import io.github.proxycodec.ProxyHeader.Version;
-import io.github.proxycodec.ProxySslInfo;
 import io.github.proxycodec.ProxyTlv;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
@@ -52,6 +51,8 @@ public final class HAProxyMessages {
     private static final int NETTY_MIN_TLV_BYTES = 4;
     /** A TLV's type byte and two length bytes. */
     private static final int TLV_OVERHEAD = 3;
+    /** An SSL TLV's client flags byte and 4-byte verify result, before its sub-TLVs. */
+    private static final int SSL_FIXED_BYTES = 5;
 
     private HAProxyMessages() {
     }
@@ -144,34 +145,42 @@ public final class HAProxyMessages {
     }
 
     private static List<HAProxyTLV> tlvs(ProxyHeader header) {
-        List<ProxyTlv> in = netty(header.tlvs());
-        List<HAProxyTLV> out = new ArrayList<>(in.size() + 4);
-        for (ProxyTlv t : in) {
-            if (t.type() == ProxyTlv.SSL && t.length() >= 5) {
-                ProxySslInfo ssl = header.ssl().orElseThrow();
-                List<HAProxyTLV> subs = new ArrayList<>();
-                for (ProxyTlv sub : netty(ssl.subTlvs())) {
-                    subs.add(tlv(sub));
-                }
-                out.add(new HAProxySSLTLV((int) ssl.verifyResult(), (byte) ssl.clientFlags(), subs));
-                out.addAll(subs); // Netty's decoder lists them at the top level too
+        List<ProxyTlv> in = header.tlvs();
+        int n = in.size();
+        if (n > 0 && in.get(n - 1).length() + TLV_OVERHEAD < NETTY_MIN_TLV_BYTES) {
+            n--; // an empty TLV in the last 3 bytes: Netty's decoder never reads it
+        }
+        List<HAProxyTLV> out = new ArrayList<>(n + 4);
+        for (ProxyTlv t : in.subList(0, n)) {
+            if (t.type() == ProxyTlv.SSL && t.length() >= SSL_FIXED_BYTES) {
+                HAProxySSLTLV ssl = ssl(t.value());
+                out.add(ssl);
+                out.addAll(ssl.encapsulatedTLVs()); // Netty's decoder lists them at the top level too
             } else {
-                out.add(tlv(t));
+                out.add(new HAProxyTLV((byte) t.type(), Unpooled.wrappedBuffer(t.value())));
             }
         }
         return out;
     }
 
-    /** Returns {@code tlvs} without a trailing empty TLV, which Netty's decoder never reads. */
-    private static List<ProxyTlv> netty(List<ProxyTlv> tlvs) {
-        int n = tlvs.size();
-        if (n > 0 && tlvs.get(n - 1).length() + TLV_OVERHEAD < NETTY_MIN_TLV_BYTES) {
-            return tlvs.subList(0, n - 1);
+    /**
+     * Builds an SSL TLV from its value: client flags, verify result, then sub-TLVs read as
+     * Netty's decoder reads them, only while at least 4 bytes remain (the parser has already
+     * checked their lengths).
+     */
+    private static HAProxySSLTLV ssl(byte[] v) {
+        int verify = (v[1] & 0xFF) << 24 | (v[2] & 0xFF) << 16 | (v[3] & 0xFF) << 8 | (v[4] & 0xFF);
+        List<HAProxyTLV> subs = new ArrayList<>(4);
+        int i = SSL_FIXED_BYTES;
+        while (v.length - i >= NETTY_MIN_TLV_BYTES) {
+            int length = (v[i + 1] & 0xFF) << 8 | (v[i + 2] & 0xFF);
+            if (i + TLV_OVERHEAD + length > v.length) {
+                break; // not reached: the parser refuses a sub-TLV that overruns its SSL TLV
+            }
+            subs.add(new HAProxyTLV(v[i], Unpooled.wrappedBuffer(v, i + TLV_OVERHEAD, length)));
+            i += TLV_OVERHEAD + length;
         }
-        return tlvs;
+        return new HAProxySSLTLV(verify, v[0], subs);
     }
 
-    private static HAProxyTLV tlv(ProxyTlv t) {
-        return new HAProxyTLV((byte) t.type(), Unpooled.wrappedBuffer(t.value()));
-    }
 }
