@@ -16,6 +16,7 @@ import io.github.proxycodec.testing.Vector;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.util.NetUtil;
 import org.junit.jupiter.api.Test;
 
@@ -196,5 +197,25 @@ class HAProxyMessageBridgeTest {
         } finally {
             assertTrue(m.release(), "one release frees the message and its TLVs");
         }
+    }
+
+    @Test
+    void replacePutsOurHandlerWhereAFrameworkInstalledNettysDecoder() {
+        LikeVelocityHandler handler = new LikeVelocityHandler();
+        PeerChannel ch = new PeerChannel(PEER, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel c) {
+                // As a framework sets up its pipeline: Netty's decoder under a name, its reader after it.
+                c.pipeline().addFirst("haproxy-decoder", new HAProxyMessageDecoder());
+                c.pipeline().addAfter("haproxy-decoder", "reader", handler);
+                HAProxyMessageBridge.replace(c.pipeline(), "haproxy-decoder", TRUST_PEER);
+            }
+        });
+        assertNull(ch.pipeline().get(HAProxyMessageDecoder.class));
+        ch.read(withPing(ProxyHeader.builder().addresses(CLIENT, SERVER).build()));
+
+        assertEquals(List.of(CLIENT), handler.remoteAddresses);
+        assertArrayEquals(PING, handler.bytes());
+        assertFalse(ch.finish());
     }
 }
