@@ -74,12 +74,17 @@ class DnsdistSendsToOriginTest {
                 + " checkInterval=1, maxCheckFailures=1, rise=1})\n"
                 + "function maintenance() print(\"STATE up=\" .. tostring(getServer(0):isUp())) end\n"
                 + moreLua);
+        if (originAnswersChecks) {
+            // Queries sent before dnsdist has seen a health check answered may find no server up.
+            dnsdist.awaitLine(Pattern.compile("^STATE up=true$"), WAIT);
+        }
     }
 
     /** Runs dig from {@code from}#{@code sourcePort} through dnsdist and returns its short answer. */
     private String dig(InetAddress from, int sourcePort) throws Exception {
         String dig = Peer.DIG.require().toString();
-        return PeerProcess.run(dir, Duration.ofSeconds(10), dig, "+tries=1", "+time=2", "+short",
+        // One try, so the origin sees one query per dig; a long wait, so a loaded machine is not a loss.
+        return PeerProcess.run(dir, Duration.ofSeconds(15), dig, "+tries=1", "+time=8", "+short",
                 "@" + from.getHostAddress(), "-p", Integer.toString(port),
                 "-b", from.getHostAddress() + "#" + sourcePort, "who.example.test", "TXT").trim();
     }
@@ -137,7 +142,7 @@ class DnsdistSendsToOriginTest {
                     + "getServer(0):setUp()\n");
             InetSocketAddress c = new InetSocketAddress(from, Loopback.freeTcpPort(from));
             String dig = Peer.DIG.require().toString();
-            String answer = PeerProcess.run(dir, Duration.ofSeconds(10), dig, "+tcp", "+tries=1", "+time=2",
+            String answer = PeerProcess.run(dir, Duration.ofSeconds(15), dig, "+tcp", "+tries=1", "+time=8",
                     "+short", "@" + from.getHostAddress(), "-p", Integer.toString(port),
                     "-b", from.getHostAddress() + "#" + c.getPort(), "who.example.test", "TXT").trim();
             assertEquals("\"" + Loopback.text(c) + "\"", answer);
@@ -160,7 +165,7 @@ class DnsdistSendsToOriginTest {
         try {
             for (int i = 0; i < n; i++) {
                 DatagramSocket s = new DatagramSocket(new InetSocketAddress(i % 2 == 0 ? Loopback.V4 : Loopback.V6, 0));
-                s.setSoTimeout(3000);
+                s.setSoTimeout(10_000);
                 sockets.add(s);
             }
             // All queries are in flight before any answer is read.

@@ -1,10 +1,13 @@
 package io.github.proxycodec.testkit;
 
-import io.github.proxycodec.udp.UdpProxyEvent;
+import io.github.proxycodec.udp.UdpDropReason;
+import io.github.proxycodec.udp.UdpProxyException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.AddressedEnvelope;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
@@ -36,7 +39,7 @@ public abstract sealed class EdgeSimulator implements AutoCloseable permits SppE
     public static final InetSocketAddress SERVICE = TestAddresses.address("198.51.100.1", 53);
 
     private final EmbeddedChannel channel;
-    private final List<UdpProxyEvent> refusedReplies = new ArrayList<>();
+    private final List<RefusedReply> refusedReplies = new ArrayList<>();
     private int maxDatagram = DEFAULT_MAX_DATAGRAM;
 
     EdgeSimulator(ChannelHandler codec, ChannelHandler... handlers) {
@@ -50,8 +53,15 @@ public abstract sealed class EdgeSimulator implements AutoCloseable permits SppE
         return channel;
     }
 
-    /** Returns the replies the codec refused to send (its DROPPED events for outbound datagrams). */
-    public final List<UdpProxyEvent> refusedReplies() {
+    /** A reply the codec refused to send: to whom, and the codec's reason. */
+    public record RefusedReply(InetSocketAddress client, UdpDropReason reason) {
+    }
+
+    /**
+     * Returns the replies the codec refused to send, read from their failed write promises (so
+     * whether the codec fires drop events does not matter).
+     */
+    public final List<RefusedReply> refusedReplies() {
         return List.copyOf(refusedReplies);
     }
 
@@ -126,7 +136,7 @@ public abstract sealed class EdgeSimulator implements AutoCloseable permits SppE
             return ": the application sent nothing";
         }
         StringBuilder sb = new StringBuilder(": the codec refused to send");
-        for (UdpProxyEvent e : refusedReplies) {
+        for (RefusedReply e : refusedReplies) {
             sb.append(' ').append(e.reason()).append(" (to ").append(e.client()).append(')');
         }
         return sb.toString();
@@ -138,17 +148,19 @@ public abstract sealed class EdgeSimulator implements AutoCloseable permits SppE
         channel.finishAndReleaseAll();
     }
 
-    /** Keeps the codec's refusals of outbound datagrams; passes every event on. */
-    private final class RefusalRecorder extends ChannelInboundHandlerAdapter {
+    /** Sits between the application and the codec and keeps the replies the codec refuses. */
+    private final class RefusalRecorder extends ChannelOutboundHandlerAdapter {
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof UdpProxyEvent) {
-                UdpProxyEvent e = (UdpProxyEvent) evt;
-                if (e.kind() == UdpProxyEvent.Kind.DROPPED && e.edge() == null) {
-                    refusedReplies.add(e);
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            InetSocketAddress to = msg instanceof AddressedEnvelope
+                    ? (InetSocketAddress) ((AddressedEnvelope<?, ?>) msg).recipient() : null;
+            ChannelPromise watched = promise.isVoid() ? ctx.newPromise() : promise;
+            watched.addListener(f -> {
+                if (f.cause() instanceof UdpProxyException) {
+                    refusedReplies.add(new RefusedReply(to, ((UdpProxyException) f.cause()).reason()));
                 }
-            }
-            ctx.fireUserEventTriggered(evt);
+            });
+            ctx.write(msg, watched);
         }
     }
 }
