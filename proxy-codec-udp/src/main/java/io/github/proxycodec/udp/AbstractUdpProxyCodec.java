@@ -24,11 +24,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * framing around their flow tables, drop counting and events.
  *
  * <p>Counters ({@link #drops(UdpDropReason)}, {@link #repliesRefused()}, {@link #evictions()},
- * {@link #expirations()}, {@link #flows()}) are always kept and may be read from any thread, e.g. by a metrics exporter; everything else
- * runs on the channel's event loop. A codec holds one channel's flow state, so it is not
- * {@code @Sharable}: create one per channel.
+ * {@link #expirations()}, {@link #flows()}) are always kept and may be read from any thread,
+ * e.g. by a metrics exporter; everything else runs on the channel's event loop. A codec holds
+ * one channel's flow state, so it is not {@code @Sharable}: create one per channel. The class
+ * is sealed: its hooks are the package's own, not an extension point.
  */
-public abstract class AbstractUdpProxyCodec extends ChannelDuplexHandler {
+public abstract sealed class AbstractUdpProxyCodec extends ChannelDuplexHandler
+        permits SppCodec, ProxyV2DatagramCodec {
 
     private static final UdpDropReason[] REASONS = UdpDropReason.values();
 
