@@ -24,6 +24,11 @@ final class InetLiterals {
     private InetLiterals() {
     }
 
+    /** Returns the value of {@code c} as a hex digit, or -1 if it is not one. */
+    static int hex(byte c) {
+        return HEX[c & 0xFF];
+    }
+
     /** Parses a dotted quad with no leading zeros; returns it as an unsigned int, or -1 if it is not one. */
     static long parseIpv4(byte[] b, int from, int to) {
         long res = 0;
@@ -139,7 +144,7 @@ final class InetLiterals {
      * Moves the groups after {@code "::"} (at group {@code compress}, -1 if none) to the end and
      * zeroes the gap; false if the groups do not make exactly eight.
      */
-    private static boolean expand(byte[] out, int at, int words, int compress) {
+    static boolean expand(byte[] out, int at, int words, int compress) {
         if (compress < 0) {
             return words == 8;
         }

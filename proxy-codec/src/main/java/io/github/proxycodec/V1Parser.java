@@ -35,11 +35,11 @@ final class V1Parser {
     private static final byte[] UNKNOWN = {'U', 'N', 'K', 'N', 'O', 'W', 'N'};
     private static final byte[][] PROTOCOL_WORDS = {TCP4, TCP6, UNKNOWN};
 
-    /** Per-thread room for one v1 line, so that parsing allocates no copy. */
+    /** Per-thread room for one v1 line and {@link V1FastPath}'s sentinel, so that parsing allocates no copy. */
     private static final FastThreadLocal<byte[]> LINE = new FastThreadLocal<byte[]>() {
         @Override
         protected byte[] initialValue() {
-            return new byte[V1_MAX_LENGTH];
+            return new byte[V1_MAX_LENGTH + 1];
         }
     };
 
@@ -63,6 +63,7 @@ final class V1Parser {
         final int k = Math.min(n, V1_MAX_LENGTH);
         final byte[] b = LINE.get();
         in.getBytes(in.readerIndex(), b, 0, k);
+        b[k] = 0;
         ProxyHeader h = V1FastPath.parse(b, k);
         return h != null ? h : parseCarefully(b, k, n);
     }
