@@ -37,6 +37,10 @@ import java.util.concurrent.TimeUnit;
  *     fired, handler removed, bytes after the header passed on in the same read</td></tr>
  * <tr><td>failure</td><td>{@link ProxyProtocolEvent} with a {@link ProxyProtocolException}
  *     fired, channel closed, nothing passed on; {@code exceptionCaught} only if configured</td></tr>
+ * <tr><td>trust</td><td>judged by the list {@link ProxyProtocolConfig#trustSource()} holds when
+ *     the connection becomes active; that verdict stays even if the list is replaced later</td></tr>
+ * <tr><td>policy</td><td>a decoded header the {@link ProxyProtocolConfig#headerValidator()}
+ *     refuses (or throws on) fails with reason {@code REJECTED_BY_POLICY}</td></tr>
  * <tr><td>auto-read off</td><td>the handler requests reads until the header is complete</td></tr>
  * </table>
  *

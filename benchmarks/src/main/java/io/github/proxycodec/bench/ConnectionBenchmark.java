@@ -3,6 +3,7 @@ package io.github.proxycodec.bench;
 import io.github.proxycodec.ProxyProtocol;
 import io.github.proxycodec.ProxyProtocolConfig;
 import io.github.proxycodec.ProxyProtocolHandler;
+import io.github.proxycodec.ReloadableTrust;
 import io.github.proxycodec.TrustedProxies;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -33,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * The per-connection path: a fresh pipeline, the header and the first request in one read,
  * and the next handler reading the client address. Ours against Netty's decoder plus the glue
  * a Netty user writes (turn the message into an address, keep it on the channel, release it).
- * Trust checks are off on our side ({@link TrustedProxies#any()}), since Netty has none.
+ * Trust checks are off on our side ({@link TrustedProxies#any()}), since Netty has none; the
+ * {@code trust} parameter gives that list fixed or through a {@link ReloadableTrust}, to show
+ * what a list replaceable while serving costs per connection.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -44,17 +47,23 @@ import java.util.concurrent.TimeUnit;
 public class ConnectionBenchmark {
 
     private static final AttributeKey<InetSocketAddress> CLIENT = AttributeKey.valueOf(ConnectionBenchmark.class, "client");
-    private static final ProxyProtocolConfig CONFIG = ProxyProtocolConfig.builder()
-            .trustedProxies(TrustedProxies.any()).build();
     private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     @Param({"v1-tcp4", "v2-tcp4", "v2-tls-crc"})
     public String input;
 
+    /** The trust list fixed in the configuration, or read through a replaceable source. */
+    @Param({"fixed", "reloadable"})
+    public String trust;
+
     private ByteBuf bytes;
+    private ProxyProtocolConfig config;
 
     @Setup
     public void setup() {
+        ProxyProtocolConfig.Builder b = ProxyProtocolConfig.builder();
+        config = (trust.equals("fixed") ? b.trustedProxies(TrustedProxies.any())
+                : b.trustSource(new ReloadableTrust(TrustedProxies.any()))).build();
         byte[] h = Inputs.header(input);
         byte[] all = new byte[h.length + REQUEST.length];
         System.arraycopy(h, 0, all, 0, h.length);
@@ -70,7 +79,7 @@ public class ConnectionBenchmark {
     @Benchmark
     public InetSocketAddress proxyCodec() {
         OursSink sink = new OursSink();
-        EmbeddedChannel ch = new EmbeddedChannel(new ProxyProtocolHandler(CONFIG), sink);
+        EmbeddedChannel ch = new EmbeddedChannel(new ProxyProtocolHandler(config), sink);
         ch.writeInbound(bytes.retainedDuplicate());
         ch.finishAndReleaseAll();
         return sink.client;

@@ -2,6 +2,7 @@ package io.github.proxycodec.bench;
 
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderParser;
+import io.github.proxycodec.ReloadableTrust;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.udp.ProxiedDatagram;
 import io.github.proxycodec.udp.ProxyV2DatagramCodec;
@@ -18,6 +19,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -31,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * The UDP codecs per datagram: SPP decode plus the reply with its echoed header (through the
  * codec, as an application uses it), the bare SPP header decode, and PROXY v2 datagram decode
  * (the dnsdist capture), and the drop a flood of bad datagrams takes. Average time per
- * operation.
+ * operation. The {@code trust} parameter gives the trusted edges fixed or through a
+ * {@link ReloadableTrust}, to show what a list replaceable while serving costs per datagram.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,8 +52,11 @@ public class DatagramBenchmark {
             + "0001000000000001027070076578616d706c65000001000100002904d000000000000c000a00080f01070e6ee34916");
     private static final InetSocketAddress EDGE = new InetSocketAddress("127.0.0.1", 40000);
     private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 53);
-    private static final UdpProxyConfig CONFIG = UdpProxyConfig.builder()
-            .trustedEdges(TrustedProxies.of("127.0.0.1/32")).build();
+    private static final TrustedProxies EDGES = TrustedProxies.of("127.0.0.1/32");
+
+    /** The trusted edges fixed in the configuration, or read through a replaceable source. */
+    @Param({"fixed", "reloadable"})
+    public String trust;
 
     private ByteBuf spp;
     private ByteBuf v2;
@@ -65,14 +71,17 @@ public class DatagramBenchmark {
 
     @Setup
     public void setup() {
+        UdpProxyConfig.Builder b = UdpProxyConfig.builder();
+        UdpProxyConfig config = (trust.equals("fixed") ? b.trustedEdges(EDGES)
+                : b.trustSource(new ReloadableTrust(EDGES))).build();
         spp = Inputs.direct(SPP);
         v2 = Inputs.direct(V2_UDP);
         byte[] broken = SPP.clone();
         broken[0] = 0x00;
         badMagic = Inputs.direct(broken);
-        sppCodec = new SppCodec(CONFIG);
+        sppCodec = new SppCodec(config);
         sppChannel = new EmbeddedChannel(sppCodec);
-        v2Channel = new EmbeddedChannel(new ProxyV2DatagramCodec(CONFIG, ProxyV2DatagramCodec.Mode.PER_DATAGRAM));
+        v2Channel = new EmbeddedChannel(new ProxyV2DatagramCodec(config, ProxyV2DatagramCodec.Mode.PER_DATAGRAM));
         plainChannel = new EmbeddedChannel();
         // Check once that both reply paths do what they claim: the same bytes out.
         byte[] inPlace = sppRoundTrip(false);
@@ -167,6 +176,7 @@ public class DatagramBenchmark {
     /** For a quick check without JMH. */
     public static void main(String[] args) {
         DatagramBenchmark b = new DatagramBenchmark();
+        b.trust = "reloadable";
         b.setup();
         System.out.println(b.sppDecodeAndEchoReply() + " " + b.sppHeaderDecode() + " " + b.proxyV2DatagramCodec());
         b.tearDown();
