@@ -4,10 +4,8 @@ import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -69,7 +67,7 @@ public final class TrustedProxies implements TrustSource {
                 if (in == null) {
                     throw new IllegalStateException(CLOUDFLARE_RESOURCE + " missing from the jar");
                 }
-                cf = of(entries(in));
+                cf = of(lines(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -121,30 +119,49 @@ public final class TrustedProxies implements TrustSource {
     }
 
     /**
-     * Reads a trust list from a file: one entry per line (a CIDR range, {@code cloudflare}, or
-     * {@code any} alone), {@code #} comments and blank lines ignored.
+     * Reads a trust list from a file; see {@link #fromText(String)}.
      *
-     * @throws IllegalArgumentException if an entry is malformed, or {@code any} does not stand alone
+     * @throws IllegalArgumentException naming the file and the first bad line
      */
     public static TrustedProxies fromFile(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return ofEntries(entries(in));
+        try {
+            return fromText(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 
-    private static List<String> entries(InputStream in) throws IOException {
-        List<String> lines = new ArrayList<>();
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        for (String line; (line = r.readLine()) != null; ) {
-            int hash = line.indexOf('#');
-            String s = (hash >= 0 ? line.substring(0, hash) : line).trim();
-            if (!s.isEmpty()) {
-                lines.add(s);
+    /**
+     * Parses a trust list written one entry per line (a CIDR range, {@code cloudflare}, or
+     * {@code any} alone), {@code #} comments and blank lines ignored.
+     *
+     * @throws IllegalArgumentException naming the first bad line ({@code line 3: ...}), or if
+     *         {@code any} does not stand alone
+     */
+    public static TrustedProxies fromText(String text) {
+        return ofEntries(lines(text));
+    }
+
+    /** The entries of written text, each range checked on its own so that an error names its line. */
+    private static List<String> lines(String text) {
+        List<String> entries = new ArrayList<>();
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            int hash = lines[i].indexOf('#');
+            String s = (hash >= 0 ? lines[i].substring(0, hash) : lines[i]).trim();
+            if (s.isEmpty()) {
+                continue;
             }
+            if (!s.equalsIgnoreCase(WORD_ANY) && !s.equalsIgnoreCase(WORD_CLOUDFLARE)) {
+                try {
+                    rule(s);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("line " + (i + 1) + ": " + e.getMessage(), e);
+                }
+            }
+            entries.add(s);
         }
-        return lines;
+        return entries;
     }
 
     /** Builds a list from written entries, with the words expanded. */

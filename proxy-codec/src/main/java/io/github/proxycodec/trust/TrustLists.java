@@ -14,41 +14,20 @@ final class TrustLists {
     }
 
     /**
-     * Parses one CIDR per line, {@code #} comments and blank lines ignored; the word
-     * {@code cloudflare} stands for the ranges shipped in the jar.
+     * Parses a trust file's text with {@link TrustedProxies#fromText}, and refuses what a file
+     * that can be rewritten while serving must not hold: {@code any}, or no range at all.
      *
      * @throws IllegalArgumentException naming the first bad line, or if no range is listed
      */
     static TrustedProxies parse(String text) {
-        List<String> cidrs = new ArrayList<>();
-        boolean cloudflare = false;
-        String[] lines = text.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            int hash = line.indexOf('#');
-            String s = (hash >= 0 ? line.substring(0, hash) : line).trim();
-            if (s.isEmpty()) {
-                continue;
-            }
-            if (s.equalsIgnoreCase("cloudflare")) {
-                cloudflare = true;
-                continue;
-            }
-            if (s.equalsIgnoreCase("any")) {
-                throw new IllegalArgumentException("line " + (i + 1) + ": 'any' is not allowed in a trust list");
-            }
-            try {
-                TrustedProxies.of(s); // checks the line on its own, so the error can name it
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("line " + (i + 1) + ": " + e.getMessage());
-            }
-            cidrs.add(s);
+        TrustedProxies list = TrustedProxies.fromText(text);
+        if (list.trustsAny()) {
+            throw new IllegalArgumentException("'any' is not allowed in a trust file");
         }
-        if (cidrs.isEmpty() && !cloudflare) {
+        if (list.cidrs().isEmpty()) {
             throw new IllegalArgumentException("no ranges listed");
         }
-        TrustedProxies listed = TrustedProxies.of(cidrs);
-        return cloudflare ? TrustedProxies.cloudflare().plus(listed) : listed;
+        return list;
     }
 
     /** Returns how many distinct ranges {@code list} holds. */
