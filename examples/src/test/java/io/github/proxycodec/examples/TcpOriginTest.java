@@ -5,10 +5,7 @@ import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderEncoder;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -29,28 +26,11 @@ class TcpOriginTest {
         return ProxyHeaderEncoder.toByteArray(h);
     }
 
-    /** Connects, sends {@code first} then a line, and returns the answer line (null if closed). */
-    private static String exchange(InetSocketAddress origin, byte[] first, String line) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(origin, 3000);
-            s.setSoTimeout(3000);
-            OutputStream out = s.getOutputStream();
-            out.write(first);
-            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            try {
-                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            } catch (java.net.SocketException reset) {
-                return null;
-            }
-        }
-    }
-
     @Test
     void v1HeaderGivesTheRealClientInTheConnectLineAndTheReply() throws IOException {
         try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust", "127.0.0.1")) {
             byte[] v1 = "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\n".getBytes(StandardCharsets.US_ASCII);
-            assertEquals("client=203.0.113.7:40000 hello", exchange(origin.address(), v1, "hello"));
+            assertEquals("client=203.0.113.7:40000 hello", Peers.exchange(origin.address(), v1, "hello"));
             JsonNode c = origin.next("connect");
             assertEquals("203.0.113.7:40000", c.path("client").asText());
             assertEquals("198.51.100.1:443", c.path("destination").asText());
@@ -64,13 +44,13 @@ class TcpOriginTest {
     void v2HeaderWithIpv6AndIpv4MappedClients() throws IOException {
         try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust", "127.0.0.1/32")) {
             assertEquals("client=[2001:db8::7]:1234 a",
-                    exchange(origin.address(), v2("2001:db8:0:0::7", 1234, "2001:db8::1", 443), "a"));
+                    Peers.exchange(origin.address(), v2("2001:db8:0:0::7", 1234, "2001:db8::1", 443), "a"));
             JsonNode c = origin.next("connect");
             assertEquals("[2001:db8::7]:1234", c.path("client").asText());
             assertEquals("[2001:db8::1]:443", c.path("destination").asText());
             assertEquals("v2", c.path("version").asText());
             assertEquals("client=192.0.2.5:99 b",
-                    exchange(origin.address(), v2("::ffff:192.0.2.5", 99, "2001:db8::1", 443), "b"));
+                    Peers.exchange(origin.address(), v2("::ffff:192.0.2.5", 99, "2001:db8::1", 443), "b"));
             assertEquals("192.0.2.5:99", origin.next("connect").path("client").asText());
         }
     }
@@ -78,7 +58,7 @@ class TcpOriginTest {
     @Test
     void connectionWithoutHeaderIsRejectedAndGetsNoAnswer() throws IOException {
         try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust", "any")) {
-            assertNull(exchange(origin.address(), new byte[0], "GET / HTTP/1.1"));
+            assertNull(Peers.exchange(origin.address(), new byte[0], "GET / HTTP/1.1"));
             JsonNode r = origin.next("reject");
             assertEquals("NOT_A_PROXY_HEADER", r.path("reason").asText());
             assertTrue(r.path("peer").asText().startsWith("127.0.0.1:"));
@@ -89,7 +69,7 @@ class TcpOriginTest {
     void defaultTrustIsCloudflareSoLoopbackIsRefused() throws IOException {
         try (Cli origin = Cli.server("tcp-origin", "--port", "0")) {
             byte[] v1 = "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\n".getBytes(StandardCharsets.US_ASCII);
-            assertNull(exchange(origin.address(), v1, "hello"));
+            assertNull(Peers.exchange(origin.address(), v1, "hello"));
             assertEquals("UNTRUSTED_SOURCE", origin.next("reject").path("reason").asText());
         }
     }
@@ -97,7 +77,7 @@ class TcpOriginTest {
     @Test
     void optionalLetsAHeaderlessConnectionThrough() throws IOException {
         try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust", "any", "--optional")) {
-            String answer = exchange(origin.address(), new byte[0], "health");
+            String answer = Peers.exchange(origin.address(), new byte[0], "health");
             JsonNode c = origin.next("connect");
             assertEquals("none", c.path("version").asText());
             assertEquals("none", c.path("command").asText());
@@ -109,7 +89,7 @@ class TcpOriginTest {
     @Test
     void serveUntrustedTreatsOthersAsDirectClients() throws IOException {
         try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust", "10.0.0.0/8", "--serve-untrusted")) {
-            String answer = exchange(origin.address(), new byte[0], "direct");
+            String answer = Peers.exchange(origin.address(), new byte[0], "direct");
             assertTrue(answer.startsWith("client=127.0.0.1:"), answer);
             assertEquals("none", origin.next("connect").path("version").asText());
         }
@@ -119,7 +99,7 @@ class TcpOriginTest {
     @SuppressWarnings("try")   // the origin is stopped early to read all it printed
     void anUntrustedPeerSendingAHeaderGetsOneRejectLineAndNoConnectLine() throws IOException {
         try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust", "10.0.0.0/8", "--serve-untrusted")) {
-            assertNull(exchange(origin.address(), "PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n".getBytes(StandardCharsets.US_ASCII), "x"));
+            assertNull(Peers.exchange(origin.address(), "PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n".getBytes(StandardCharsets.US_ASCII), "x"));
             assertEquals("UNTRUSTED_SOURCE", origin.next("reject").path("reason").asText());
             origin.close();
             assertTrue(origin.rest().stream().noneMatch(n -> n.path("event").asText().equals("connect")),
@@ -130,7 +110,7 @@ class TcpOriginTest {
     @Test
     void versionsRestrictWhatIsAccepted() throws IOException {
         try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust", "any", "--versions", "v1")) {
-            assertNull(exchange(origin.address(), v2("192.0.2.1", 1, "192.0.2.2", 2), "x"));
+            assertNull(Peers.exchange(origin.address(), v2("192.0.2.1", 1, "192.0.2.2", 2), "x"));
             assertEquals("VERSION_NOT_ACCEPTED", origin.next("reject").path("reason").asText());
         }
     }

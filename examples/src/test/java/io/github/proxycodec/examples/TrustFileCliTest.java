@@ -5,21 +5,15 @@ import io.github.proxycodec.udp.SppHeader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -42,42 +36,25 @@ class TrustFileCliTest {
         return file;
     }
 
-    /** Sends a v1 header and a line; returns the answer, or null if the origin closed the connection. */
-    private static String exchange(InetSocketAddress origin) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(origin, 3000);
-            s.setSoTimeout(3000);
-            OutputStream out = s.getOutputStream();
-            out.write(V1);
-            out.write("hi\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            try {
-                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            } catch (java.net.SocketException reset) {
-                return null;
-            }
-        }
-    }
-
     @Test
     void tcpOriginTakesARewrittenFileAndKeepsTheLastGoodListOnABadOne() throws IOException {
         Path file = write("192.0.2.0/24\n");
         try (Cli origin = Cli.server("tcp-origin", "--port", "0", "--trust-file", file.toString())) {
-            exchange(origin.address());
+            Peers.exchange(origin.address(), V1, "hi");
             assertEquals("UNTRUSTED_SOURCE", origin.next("reject").path("reason").asText());
 
             write("# loopback for the test\n127.0.0.1/32\n192.0.2.0/24\n");
             assertEquals(2, origin.next("trust-reloaded").path("ranges").asInt());
-            assertEquals("client=203.0.113.7:40000 hi", exchange(origin.address()));
+            assertEquals("client=203.0.113.7:40000 hi", Peers.exchange(origin.address(), V1, "hi"));
 
             write("127.0.0.1/32\nnot-a-range\n");
             JsonNode failed = origin.next("trust-reload-failed");
             assertTrue(failed.path("error").asText().startsWith("line 2: "), failed.toString());
-            assertEquals("client=203.0.113.7:40000 hi", exchange(origin.address()), "the last good list stays");
+            assertEquals("client=203.0.113.7:40000 hi", Peers.exchange(origin.address(), V1, "hi"), "the last good list stays");
 
             write("");
             assertEquals("no ranges listed", origin.next("trust-reload-failed").path("error").asText());
-            assertEquals("client=203.0.113.7:40000 hi", exchange(origin.address()));
+            assertEquals("client=203.0.113.7:40000 hi", Peers.exchange(origin.address(), V1, "hi"));
         }
     }
 
@@ -91,7 +68,7 @@ class TrustFileCliTest {
              DatagramSocket edge = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             edge.setSoTimeout(3000);
             edge.send(new DatagramPacket(datagram, datagram.length, origin.address()));
-            assertNotNull(receive(edge), "a trusted edge is answered");
+            assertNotNull(Peers.receive(edge), "a trusted edge is answered");
 
             write("192.0.2.0/24\n");
             assertEquals(1, origin.next("trust-reloaded").path("ranges").asInt());
@@ -118,13 +95,4 @@ class TrustFileCliTest {
         assertTrue(bad.stderr().contains("line 1"), bad.stderr());
     }
 
-    private static byte[] receive(DatagramSocket s) throws IOException {
-        DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
-        try {
-            s.receive(p);
-        } catch (SocketTimeoutException e) {
-            return null;
-        }
-        return Arrays.copyOf(p.getData(), p.getLength());
-    }
 }

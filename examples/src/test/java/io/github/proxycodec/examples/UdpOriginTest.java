@@ -11,7 +11,6 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -61,23 +60,13 @@ class UdpOriginTest {
         s.send(new DatagramPacket(data, data.length, to));
     }
 
-    private static byte[] receive(DatagramSocket s) throws IOException {
-        DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
-        try {
-            s.receive(p);
-        } catch (SocketTimeoutException e) {
-            return null;
-        }
-        return Arrays.copyOf(p.getData(), p.getLength());
-    }
-
     @Test
     void sppRepliesGoToTheRealClientWithTheHeaderEchoed() throws IOException {
         try (Cli origin = Cli.server("udp-origin", "--port", "0", "--protocol", "spp", "--trust", "127.0.0.1");
              DatagramSocket edge = edge()) {
             byte[] header = SppHeader.of(CLIENT, SPECTRUM).toByteArray();
             send(edge, origin.address(), concat(header, text("ping")));
-            byte[] reply = receive(edge);
+            byte[] reply = Peers.receive(edge);
             assertArrayEquals(header, Arrays.copyOf(reply, 38), "the 38 bytes come back unchanged");
             assertEquals("client=203.0.113.9:5000 ping", new String(reply, 38, reply.length - 38, StandardCharsets.UTF_8));
             JsonNode flow = origin.next("flow");
@@ -97,7 +86,7 @@ class UdpOriginTest {
             assertEquals("BAD_MAGIC", drop.path("reason").asText());
             assertEquals("127.0.0.1:" + edge.getLocalPort(), drop.path("edge").asText());
             edge.setSoTimeout(300);
-            assertNull(receive(edge), "nothing answers a dropped datagram");
+            assertNull(Peers.receive(edge), "nothing answers a dropped datagram");
         }
     }
 
@@ -115,7 +104,7 @@ class UdpOriginTest {
         try (Cli origin = Cli.server("udp-origin", "--port", "0", "--protocol", "ppv2", "--trust", "any");
              DatagramSocket edge = edge()) {
             send(edge, origin.address(), concat(v2Dgram(CLIENT, SPECTRUM), text("q")));
-            assertEquals("client=203.0.113.9:5000 q", new String(receive(edge), StandardCharsets.UTF_8));
+            assertEquals("client=203.0.113.9:5000 q", new String(Peers.receive(edge), StandardCharsets.UTF_8));
             assertEquals("203.0.113.9:5000", origin.next("flow").path("client").asText());
             send(edge, origin.address(), text("no header"));
             assertEquals("MISSING_HEADER", origin.next("drop").path("reason").asText());
@@ -128,9 +117,9 @@ class UdpOriginTest {
              DatagramSocket edge = edge();
              DatagramSocket stranger = edge()) {
             send(edge, origin.address(), concat(v2Dgram(CLIENT, SPECTRUM), text("one")));
-            assertEquals("client=203.0.113.9:5000 one", new String(receive(edge), StandardCharsets.UTF_8));
+            assertEquals("client=203.0.113.9:5000 one", new String(Peers.receive(edge), StandardCharsets.UTF_8));
             send(edge, origin.address(), text("two"));
-            assertEquals("client=203.0.113.9:5000 two", new String(receive(edge), StandardCharsets.UTF_8));
+            assertEquals("client=203.0.113.9:5000 two", new String(Peers.receive(edge), StandardCharsets.UTF_8));
             send(stranger, origin.address(), text("who?"));
             JsonNode drop = origin.next("drop");
             assertEquals("UNKNOWN_FLOW", drop.path("reason").asText());
