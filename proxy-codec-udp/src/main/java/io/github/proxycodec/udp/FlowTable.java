@@ -3,14 +3,21 @@ package io.github.proxycodec.udp;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
 /**
- * A bounded table of flows keyed by socket address, with least-recently-used eviction and idle
+ * A bounded table of flows keyed by socket address, with scan-resistant eviction and idle
  * expiry: where {@link ProxyV2DatagramCodec} keeps its per-client state, so a flood of spoofed
- * clients cannot grow memory past {@code maxEntries}. ({@link SppCodec}, whose flows are all
- * alike, keeps them flat in a {@link SppFlowTable} under the same rules.)
+ * clients cannot grow memory past {@code maxEntries}, nor push out established clients.
+ * ({@link SppCodec}, whose flows are all alike, keeps them flat in a {@link SppFlowTable}
+ * under the same rules.)
+ *
+ * <p>A segmented LRU: a node starts on probation and {@link #promote} (its client's second
+ * datagram) moves it to the protected segment, which holds at most 7/8 of the bound (its least
+ * recently used node is evicted past that). A full table evicts the least recently used node
+ * on probation, never the one just added, or else the least recently used protected one.
  *
  * <p>Confined to one channel's event loop: no locks. The table is intrusive: a codec's flow
  * class extends {@link Node}, which carries the key and the table's links, so each flow is one
@@ -48,9 +55,11 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         long lastSeen;
         /** The next node in the same bucket. */
         F next;
-        /** Neighbours in the use order: toward the least and the most recently used. */
+        /** Neighbours in the use order of its segment: toward the least and the most recently used. */
         F older;
         F newer;
+        /** Whether the node is in the protected segment rather than on probation. */
+        boolean promoted;
 
         Node(InetSocketAddress key) {
             if (key.isUnresolved()) {
@@ -65,15 +74,23 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     /** IPv4 addresses are hashed in their IPv4-mapped IPv6 form, as SPP carries them. */
     private static final int V4_MAPPED_WORD = 0x0000FFFF;
 
+    /** The two segments' use orders: least and most recently used first, and their sizes. */
+    private static final class Segment<F> {
+        F eldest;
+        F youngest;
+        int count;
+    }
+
     private F[] buckets = newBuckets(INITIAL_BUCKETS);
-    /** Least and most recently used. */
-    private F eldest;
-    private F youngest;
+    private final Segment<F> probation = new Segment<>();
+    private final Segment<F> protectedNodes = new Segment<>();
     /** The node last found or added, or null; never a removed one. */
     private F recent;
     private int count;
 
     private final int maxEntries;
+    /** How many nodes the protected segment holds; 0 (a bound of 1) makes the table a plain LRU. */
+    private final int maxProtected;
     private final long idleNanos;
     private final LongSupplier clock;
     private final RemovalListener<F> listener;
@@ -97,6 +114,7 @@ final class FlowTable<F extends FlowTable.Node<F>> {
             throw new IllegalArgumentException("maxEntries " + maxEntries + ", idleNanos " + idleNanos);
         }
         this.maxEntries = maxEntries;
+        this.maxProtected = maxEntries - Math.max(1, maxEntries / 8);
         this.idleNanos = idleNanos;
         this.clock = clock;
         this.listener = listener;
@@ -108,7 +126,7 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         return (F[]) new Node<?>[n];
     }
 
-    /** Returns the live node for {@code key}, marked used now, or {@code null}. */
+    /** Returns the live node for {@code key}, marked used now in its segment, or {@code null}. */
     F get(InetSocketAddress key) {
         long now = now();
         F n = find(key);
@@ -119,8 +137,8 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     }
 
     /**
-     * Adds {@code node}, marked used now, in place of any node with an equal key; evicts the
-     * least recently used node if the table is over its bound.
+     * Adds {@code node} on probation, marked used now, in place of any node with an equal key;
+     * evicts a node (see the class comment) if the table is over its bound.
      *
      * @return the node replaced, or {@code null}
      */
@@ -136,19 +154,46 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         int i = h & (buckets.length - 1);
         node.next = buckets[i];
         buckets[i] = node;
+        node.promoted = false;
         linkYoungest(node);
         recent = node;
         count++;
         if (count > maxEntries) {
-            F victim = eldest;
-            unlink(victim);
-            evictions++;
-            listener.removed(victim, false);
+            evict(probation.eldest != node ? probation.eldest : protectedNodes.eldest);
         } else if (count > buckets.length - (buckets.length >>> 2) && buckets.length < MAX_BUCKETS) {
             resize();
         }
         size = count;
         return old;
+    }
+
+    /**
+     * Moves {@code node}, which must be in this table, from probation to the protected segment
+     * (a second datagram from its client); if that overfills the segment, its least recently
+     * used node is evicted. A protected node is left where it is.
+     */
+    void promote(F node) {
+        if (node.promoted || maxProtected == 0) {
+            return;
+        }
+        unlinkOrder(node);
+        node.promoted = true;
+        linkYoungest(node);
+        if (protectedNodes.count > maxProtected) {
+            evict(protectedNodes.eldest);
+            size = count;
+        }
+    }
+
+    /** Whether {@code node} is in the protected segment. */
+    boolean isProtected(F node) {
+        return node.promoted;
+    }
+
+    private void evict(F victim) {
+        unlink(victim);
+        evictions++;
+        listener.removed(victim, false);
     }
 
     /** Removes the node for {@code key}; returns it or {@code null}. */
@@ -170,24 +215,34 @@ final class FlowTable<F extends FlowTable.Node<F>> {
 
     /** Removes every node idle for at least the idle timeout. */
     void expireIdle(long now) {
-        F n = eldest;
+        if (expireIdle(probation, now) | expireIdle(protectedNodes, now)) {
+            size = count;
+        }
+    }
+
+    /** Removes the idle nodes of one segment, from its old end; returns whether there were any. */
+    private boolean expireIdle(Segment<F> segment, long now) {
+        F n = segment.eldest;
         if (n == null || now - n.lastSeen < idleNanos) {
-            return; // use order: if the eldest is still live, so is everything else
+            return false; // use order: if the eldest is still live, so is the rest of the segment
         }
         do {
             unlink(n);
             expirations++;
             listener.removed(n, true);
-            n = eldest;
+            n = segment.eldest;
         } while (n != null && now - n.lastSeen >= idleNanos);
-        size = count;
+        return true;
     }
 
     /** Removes every node without counting or reporting. */
     void clear() {
         buckets = newBuckets(INITIAL_BUCKETS);
-        eldest = null;
-        youngest = null;
+        for (Segment<F> segment : List.of(probation, protectedNodes)) {
+            segment.eldest = null;
+            segment.youngest = null;
+            segment.count = 0;
+        }
         recent = null;
         count = 0;
         size = 0;
@@ -197,21 +252,14 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     private void use(F node, long now) {
         node.lastSeen = now;
         recent = node;
-        if (node != youngest) {
-            // Move to the young end.
-            F o = node.older;
-            F n = node.newer; // not null: node is not the youngest
-            if (o == null) {
-                eldest = n;
-            } else {
-                o.newer = n;
-            }
-            n.older = o;
-            node.older = youngest;
-            node.newer = null;
-            youngest.newer = node;
-            youngest = node;
+        if (node != segmentOf(node).youngest) {
+            unlinkOrder(node);
+            linkYoungest(node);
         }
+    }
+
+    private Segment<F> segmentOf(F node) {
+        return node.promoted ? protectedNodes : probation;
     }
 
     private F find(InetSocketAddress key) {
@@ -232,17 +280,37 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     }
 
     private void linkYoungest(F node) {
-        node.older = youngest;
+        Segment<F> segment = segmentOf(node);
+        node.older = segment.youngest;
         node.newer = null;
-        if (youngest == null) {
-            eldest = node;
+        if (segment.youngest == null) {
+            segment.eldest = node;
         } else {
-            youngest.newer = node;
+            segment.youngest.newer = node;
         }
-        youngest = node;
+        segment.youngest = node;
+        segment.count++;
     }
 
-    /** Takes {@code node} out of its bucket and the use order. */
+    /** Takes {@code node} out of its segment's use order. */
+    private void unlinkOrder(F node) {
+        Segment<F> segment = segmentOf(node);
+        if (node.older == null) {
+            segment.eldest = node.newer;
+        } else {
+            node.older.newer = node.newer;
+        }
+        if (node.newer == null) {
+            segment.youngest = node.older;
+        } else {
+            node.newer.older = node.older;
+        }
+        node.older = null;
+        node.newer = null;
+        segment.count--;
+    }
+
+    /** Takes {@code node} out of its bucket and its segment's use order. */
     private void unlink(F node) {
         int i = node.hash & (buckets.length - 1);
         F p = buckets[i];
@@ -255,18 +323,7 @@ final class FlowTable<F extends FlowTable.Node<F>> {
             p.next = node.next;
         }
         node.next = null;
-        if (node.older == null) {
-            eldest = node.newer;
-        } else {
-            node.older.newer = node.newer;
-        }
-        if (node.newer == null) {
-            youngest = node.older;
-        } else {
-            node.newer.older = node.older;
-        }
-        node.older = null;
-        node.newer = null;
+        unlinkOrder(node);
         if (recent == node) {
             recent = null;
         }

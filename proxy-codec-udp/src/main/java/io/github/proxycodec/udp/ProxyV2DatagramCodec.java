@@ -82,10 +82,13 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
     /** FIRST_DATAGRAM state of one edge address and port (the key): the header that opened it. */
     private static final class Flow extends FlowTable.Node<Flow> {
         final ProxyHeader header;
+        /** Whether a datagram with a payload has been passed on: the next one is the client's second. */
+        boolean passedPayload;
 
-        Flow(InetSocketAddress edge, ProxyHeader header) {
+        Flow(InetSocketAddress edge, ProxyHeader header, boolean passedPayload) {
             super(edge);
             this.header = header;
+            this.passedPayload = passedPayload;
         }
 
         /** The real client, or null for a LOCAL flow (the proxy's own traffic). */
@@ -94,7 +97,11 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         }
     }
 
-    /** A real client (the key) and the proxy address its datagrams came from. */
+    /**
+     * A real client (the key) and the proxy address its datagrams came from. Both tables resist
+     * floods of spoofed clients: a flow or route is promoted by its client's second datagram
+     * (see {@link FlowTable}), and replies never promote.
+     */
     private static final class Route extends FlowTable.Node<Route> {
         final InetSocketAddress edge;
 
@@ -179,18 +186,19 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         InetSocketAddress client = header.sourceAddress(); // null for LOCAL
         if (mode == Mode.FIRST_DATAGRAM) {
             // A new header always replaces the flow of this edge port.
-            Flow old = edgeFlows.put(new Flow(edge, header));
+            boolean headerOnly = content.readableBytes() == headerLength;
+            Flow old = edgeFlows.put(new Flow(edge, header, !headerOnly));
             if (client != null) {
-                refreshRoute(client, edge);
+                refreshRoute(client, edge, false);
             }
             if (old == null || !Objects.equals(old.client(), client)) {
                 flowCreated(client, edge);
             }
-            if (content.readableBytes() == headerLength) {
+            if (headerOnly) {
                 packet.release(); // header only: state updated, nothing to pass on
                 return null;
             }
-        } else if (client != null && refreshRoute(client, edge)) {
+        } else if (client != null && refreshRoute(client, edge, true)) {
             flowCreated(client, edge);
         }
         if (client == null) {
@@ -205,18 +213,29 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         if (flow == null) {
             return drop(packet, UdpDropReason.UNKNOWN_FLOW, null);
         }
+        boolean second = flow.passedPayload; // the client's second datagram (or later): promoted
+        flow.passedPayload = true;
+        if (second) {
+            edgeFlows.promote(flow);
+        }
         InetSocketAddress client = flow.client();
         if (client == null) {
             return pass(packet, 0, null, edge, null, flow.header);
         }
-        refreshRoute(client, edge); // keep the reverse index as fresh as the flow
+        refreshRoute(client, edge, second); // keep the reverse index as fresh as the flow
         return pass(packet, 0, flow.header.destinationAddress(), client, null, flow.header);
     }
 
-    /** Marks the route of {@code client} used, or (re)creates it; returns whether it is new or changed. */
-    private boolean refreshRoute(InetSocketAddress client, InetSocketAddress edge) {
+    /**
+     * Marks the route of {@code client} used by one of its datagrams (promoting it if
+     * {@code promote}), or (re)creates it on probation; returns whether it is new or changed.
+     */
+    private boolean refreshRoute(InetSocketAddress client, InetSocketAddress edge, boolean promote) {
         Route route = replyRoutes.get(client);
         if (route != null && route.edge.equals(edge)) {
+            if (promote) {
+                replyRoutes.promote(route);
+            }
             return false;
         }
         replyRoutes.put(new Route(client, edge));

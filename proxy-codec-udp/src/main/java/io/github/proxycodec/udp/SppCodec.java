@@ -56,8 +56,10 @@ import java.net.InetSocketAddress;
  * {@code netty-transport-native-unix-common} on the class path (NIO only) nothing is segmented.
  *
  * <p><b>Flows</b> map a client address to its edge and header; they are bounded by
- * {@link UdpProxyConfig#maxFlows()} (least recently used first out) and expire after
- * {@link UdpProxyConfig#sppIdleTimeout()} without traffic either way.
+ * {@link UdpProxyConfig#maxFlows()} and expire after {@link UdpProxyConfig#sppIdleTimeout()}
+ * without traffic either way. The bound resists floods of spoofed clients: a flow is on
+ * probation until its client's second datagram, and a full table evicts the least recently
+ * used flow on probation first, so one-datagram senders cannot push out established clients.
  *
  * <pre>{@code
  * UdpProxyConfig config = UdpProxyConfig.defaults();        // trusts Cloudflare's ranges
@@ -186,7 +188,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             return;
         }
         InetSocketAddress edge = flows.edge(slot);
-        flows.use(slot, now, edge);
+        flows.touch(slot, now, edge); // a reply keeps the flow where it is: only the client's datagrams promote it
         int segment = SegmentedDatagrams.segmentSize(env);
         if (segment != 0 && env.content().readableBytes() > segment) {
             frameSegments(ctx, env, edge, slot, segment, promise);

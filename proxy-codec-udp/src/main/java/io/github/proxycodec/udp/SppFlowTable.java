@@ -19,10 +19,14 @@ import java.util.function.LongSupplier;
  * state a datagram needs is then one random read of memory, where a table of flow objects
  * costs a bucket, the flow object and the objects it points to.
  *
- * <p>The same rules as {@link FlowTable}: bounded by {@code maxEntries} with the least
- * recently used flow evicted, flows idle for the idle timeout expired lazily from the old end
- * of the use order on every {@link #now()}, clients hashed with a secret per-table seed, and
- * the flow last used remembered ({@link #recent()}). Open addressing with linear probing, at
+ * <p>Bounded by {@code maxEntries} and scan-resistant (a segmented LRU): a new flow starts on
+ * probation, and its client's second datagram ({@link #use}) promotes it to the protected
+ * segment, which holds at most 7/8 of the bound. A full table evicts the least recently used
+ * flow on probation, so a flood of one-datagram (spoofed) clients only evicts its own kind,
+ * never an established client between two of its datagrams. Each segment is kept in order of
+ * last use; flows idle for the idle timeout are expired lazily from the old ends on every
+ * {@link #now()}. Clients are hashed with a secret per-table seed, and the flow last used is
+ * remembered ({@link #recent()}). Open addressing with linear probing, at
  * most half full, and deletion by shifting back the slots after the hole, so there are no
  * tombstones. A slot's index is valid until the next call that adds or removes a flow
  * (including {@link #now()}); {@link #recent()} follows its flow.
@@ -69,25 +73,33 @@ final class SppFlowTable {
     private static final int MAX_SLOTS = 1 << 24;
     private static final long IPV4_EDGE = 1L << 62;
     private static final long OTHER_EDGE = 1L << 63;
+    /** In the edge word, unused by either kind of edge key: the flow is in the protected segment. */
+    private static final long PROTECTED_BIT = 1L << 61;
+    private static final int PROBATION = 0;
+    private static final int PROTECTED = 1;
 
     private byte[] slots;
     private InetSocketAddress[] edges;
     private int count;
-    private int eldest = NONE;
-    private int youngest = NONE;
+    /** Per segment (PROBATION, PROTECTED): the least and the most recently used flow, and the count. */
+    private final int[] eldest = {NONE, NONE};
+    private final int[] youngest = {NONE, NONE};
+    private final int[] counts = new int[2];
     private int recent = NONE;
     /** The edge object of the recent flow, when known without reading {@link #edges}. */
     private InetSocketAddress recentEdge;
     /**
-     * At most the eldest flow's time of last use. Times of last use never decrease along the use
-     * order, so a floor taken from any earlier eldest stays one; while it shows that nothing can
-     * have expired, the eldest's slot is not read. Where clients take turns (as with many
+     * At most the eldest flows' times of last use. Times of last use never decrease along a
+     * segment's use order, so a floor taken from earlier eldests stays one; while it shows that
+     * nothing can have expired, no eldest's slot is read. Where clients take turns (as with many
      * clients sending at one rate), the eldest changes with every datagram, and reading its
      * slot each time would be a cache miss each time.
      */
     private long eldestSeenFloor;
 
     private final int maxEntries;
+    /** How many flows the protected segment holds; 0 (a bound of 1) makes the table a plain LRU. */
+    private final int maxProtected;
     private final long idleNanos;
     private final LongSupplier clock;
     private final RemovalListener listener;
@@ -106,6 +118,7 @@ final class SppFlowTable {
             throw new IllegalArgumentException("maxEntries " + maxEntries + ", idleNanos " + idleNanos);
         }
         this.maxEntries = Math.min(maxEntries, MAX_SLOTS - MAX_SLOTS / 8);
+        this.maxProtected = this.maxEntries - Math.max(1, this.maxEntries / 8);
         this.idleNanos = idleNanos;
         this.clock = clock;
         this.listener = listener;
@@ -158,7 +171,7 @@ final class SppFlowTable {
             int o = i * WORDS;
             long w = get(s, o + W0);
             if (w == b0 && get(s, o + W8) == b8 && get(s, o + W16) == b16 && get(s, o + W24) == b24
-                    && get(s, o + W30) == b30 && get(s, o + EDGE) == edgeKey
+                    && get(s, o + W30) == b30 && (get(s, o + EDGE) & ~PROTECTED_BIT) == edgeKey
                     && (edgeKey >= 0 || edge.equals(edges[i]))) { // a digest is confirmed
                 return i;
             }
@@ -267,32 +280,56 @@ final class SppFlowTable {
 
     /** Removes every flow idle for at least the idle timeout. */
     void expireIdle(long now) {
-        int e = eldest;
-        if (e == NONE || now - eldestSeenFloor < idleNanos) {
-            return; // use order: if the eldest is still live, so is everything else
+        if (count == 0 || now - eldestSeenFloor < idleNanos) {
+            return; // use order: if the eldests are still live, so is everything else
         }
-        long seen;
-        while (now - (seen = get(slots, e * WORDS + SEEN)) >= idleNanos) {
-            report(e, true);
-            e = eldest;
-            if (e == NONE) {
-                size = count;
-                return;
+        long floor = now;
+        for (int segment = PROBATION; segment <= PROTECTED; segment++) {
+            int e;
+            while ((e = eldest[segment]) != NONE && now - seen(e) >= idleNanos) {
+                report(e, true);
+            }
+            if (e != NONE) {
+                floor = Math.min(floor, seen(e));
             }
         }
-        eldestSeenFloor = seen;
+        eldestSeenFloor = floor;
         size = count;
     }
 
     /**
-     * Marks the flow in {@code slot} used at {@code now} (from {@link #now()}); {@code edge}
-     * is the object it was matched with (equal to its edge), or {@code null}.
+     * Marks the flow in {@code slot} used by a datagram from its client at {@code now} (from
+     * {@link #now()}): a flow on probation is promoted, and if that overfills the protected
+     * segment, its least recently used flow is evicted. {@code edge} is the object the flow was
+     * matched with (equal to its edge), or {@code null}.
      */
     void use(int slot, long now, InetSocketAddress edge) {
+        if (isProtected(slot) || maxProtected == 0) {
+            touch(slot, now, edge);
+            return;
+        }
         set(slots, slot * WORDS + SEEN, now);
         recent = slot;
         recentEdge = edge;
-        if (slot != youngest) {
+        unlink(slot);
+        setProtected(slot, true);
+        linkYoungest(slot);
+        if (counts[PROTECTED] > maxProtected) {
+            evictions++;
+            report(eldest[PROTECTED], false); // may move the promoted flow's slot; recent follows it
+            size = count;
+        }
+    }
+
+    /**
+     * Marks the flow in {@code slot} used at {@code now} by a reply, which keeps it in its
+     * segment: a server's answers do not promote a flow (a spoofed client gets answers too).
+     */
+    void touch(int slot, long now, InetSocketAddress edge) {
+        set(slots, slot * WORDS + SEEN, now);
+        recent = slot;
+        recentEdge = edge;
+        if (slot != youngest[segment(slot)]) {
             unlink(slot);
             linkYoungest(slot);
         }
@@ -300,8 +337,9 @@ final class SppFlowTable {
 
     /**
      * Adds the flow of a header (read as words, starting with the magic number) through
-     * {@code edge}, marked used at {@code now}, in place of the client's flow if it has one;
-     * evicts the least recently used flow if the table is over its bound.
+     * {@code edge}, on probation and marked used at {@code now}, in place of the client's flow
+     * if it has one; if the table is over its bound, evicts the least recently used flow on
+     * probation (never the new one), or else the least recently used protected flow.
      *
      * @return the new flow's slot
      */
@@ -330,7 +368,8 @@ final class SppFlowTable {
         recentEdge = edge;
         if (count > maxEntries) {
             evictions++;
-            report(eldest, false); // may move the new flow's slot; recent follows it
+            int victim = eldest[PROBATION] != i ? eldest[PROBATION] : eldest[PROTECTED];
+            report(victim, false); // may move the new flow's slot; recent follows it
         }
         size = count;
         return recent;
@@ -339,8 +378,9 @@ final class SppFlowTable {
     /** Removes every flow without counting or reporting. */
     void clear() {
         allocate(MIN_SLOTS);
-        eldest = NONE;
-        youngest = NONE;
+        Arrays.fill(eldest, NONE);
+        Arrays.fill(youngest, NONE);
+        Arrays.fill(counts, 0);
         recent = NONE;
         recentEdge = null;
         count = 0;
@@ -421,13 +461,14 @@ final class SppFlowTable {
         edges[to] = edges[from];
         int older = older(s, to);
         int newer = newer(s, to);
+        int segment = segment(to);
         if (older == NONE) {
-            eldest = to;
+            eldest[segment] = to;
         } else {
             setNewer(older, to);
         }
         if (newer == NONE) {
-            youngest = to;
+            youngest[segment] = to;
         } else {
             setOlder(newer, to);
         }
@@ -439,52 +480,84 @@ final class SppFlowTable {
     private void resize(int n) {
         byte[] old = slots;
         InetSocketAddress[] oldEdges = edges;
+        int[] from = eldest.clone();
         allocate(n);
-        int mask = n - 1;
-        int e = eldest;
-        eldest = NONE;
-        youngest = NONE;
+        Arrays.fill(eldest, NONE);
+        Arrays.fill(youngest, NONE);
+        Arrays.fill(counts, 0);
         recent = NONE; // only put resizes, and it sets the recent flow after
         recentEdge = null;
-        while (e != NONE) {
-            int o = e * WORDS;
-            int next = newer(old, e);
-            long b0 = get(old, o + W0);
-            long b8 = get(old, o + W8);
-            long b16 = get(old, o + W16);
-            long b30 = get(old, o + W30);
-            int i = insert(slots, mask, hash(b0, b8, b16, b30), b0, b8, b16, get(old, o + W24), b30,
-                    get(old, o + SEEN), get(old, o + EDGE));
-            edges[i] = oldEdges[e];
-            linkYoungest(i);
-            e = next;
+        for (int e : from) {
+            while (e != NONE) {
+                int next = newer(old, e);
+                int i = reinsert(old, e);
+                edges[i] = oldEdges[e];
+                linkYoungest(i);
+                e = next;
+            }
         }
     }
 
+    /** Copies the flow in {@code slot} of {@code old} into the current slots; returns its new slot. */
+    private int reinsert(byte[] old, int slot) {
+        int o = slot * WORDS;
+        long b0 = get(old, o + W0);
+        long b8 = get(old, o + W8);
+        long b16 = get(old, o + W16);
+        long b30 = get(old, o + W30);
+        return insert(slots, edges.length - 1, hash(b0, b8, b16, b30), b0, b8, b16, get(old, o + W24), b30,
+                get(old, o + SEEN), get(old, o + EDGE)); // the edge word keeps the segment bit
+    }
+
+    /** Links {@code slot} as the most recently used flow of its segment. */
     private void linkYoungest(int slot) {
-        setOlder(slot, youngest);
+        int segment = segment(slot);
+        int y = youngest[segment];
+        setOlder(slot, y);
         setNewer(slot, NONE);
-        if (youngest == NONE) {
-            eldest = slot;
+        if (y == NONE) {
+            eldest[segment] = slot;
         } else {
-            setNewer(youngest, slot);
+            setNewer(y, slot);
         }
-        youngest = slot;
+        youngest[segment] = slot;
+        counts[segment]++;
     }
 
     private void unlink(int slot) {
+        int segment = segment(slot);
         int older = older(slots, slot);
         int newer = newer(slots, slot);
         if (older == NONE) {
-            eldest = newer;
+            eldest[segment] = newer;
         } else {
             setNewer(older, newer);
         }
         if (newer == NONE) {
-            youngest = older;
+            youngest[segment] = older;
         } else {
             setOlder(newer, older);
         }
+        counts[segment]--;
+    }
+
+    /** Whether the flow in {@code slot} has been promoted out of probation. */
+    boolean isProtected(int slot) {
+        return (get(slots, slot * WORDS + EDGE) & PROTECTED_BIT) != 0;
+    }
+
+    private int segment(int slot) {
+        return isProtected(slot) ? PROTECTED : PROBATION;
+    }
+
+    private void setProtected(int slot, boolean promoted) {
+        int at = slot * WORDS + EDGE;
+        long w = get(slots, at);
+        set(slots, at, promoted ? w | PROTECTED_BIT : w & ~PROTECTED_BIT);
+    }
+
+    private long seen(int slot) {
+        return get(slots, slot * WORDS + SEEN);
     }
 
     private static long get(byte[] s, int word) {

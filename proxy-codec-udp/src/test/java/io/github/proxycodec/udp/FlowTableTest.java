@@ -67,6 +67,40 @@ class FlowTableTest {
     }
 
     @Test
+    void promotedNodesAreEvictedOnlyAfterEveryNodeOnProbation() {
+        FlowTable<N> t = new FlowTable<>(16, TimeUnit.SECONDS.toNanos(10), clock::nanoTime,
+                (n, expired) -> removed.add("evicted " + n.value));
+        for (int i = 0; i < 5; i++) {
+            N n = new N(addr("192.0.2." + (i + 1), 7), i);
+            t.put(n);
+            t.promote(t.get(n.key)); // its second datagram
+            assertTrue(t.isProtected(n));
+        }
+        for (int i = 0; i < 10_000; i++) {
+            t.put(new N(addr("10.0." + (i >> 8) + "." + (i & 255), 5), 100 + i));
+        }
+        assertTrue(removed.stream().noneMatch(r -> r.matches("evicted [0-4]")), "a promoted node was evicted");
+        assertEquals(10_000 + 5 - 16, removed.size());
+        assertEquals(16, t.size());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(i, t.get(addr("192.0.2." + (i + 1), 7)).value);
+        }
+    }
+
+    @Test
+    void theProtectedSegmentHoldsSevenEighthsOfTheBound() {
+        FlowTable<N> t = new FlowTable<>(16, TimeUnit.SECONDS.toNanos(10), clock::nanoTime,
+                (n, expired) -> removed.add("evicted " + n.value));
+        for (int i = 0; i < 20; i++) {
+            N n = new N(addr("192.0.2." + (i + 1), 7), i);
+            t.put(n);
+            t.promote(n);
+        }
+        assertEquals(14, t.size());
+        assertEquals(List.of("evicted 0", "evicted 1", "evicted 2", "evicted 3", "evicted 4", "evicted 5"), removed);
+    }
+
+    @Test
     void entriesExpireAfterTheIdleTimeout() {
         put(A, 1);
         clock.advance(9, TimeUnit.SECONDS);

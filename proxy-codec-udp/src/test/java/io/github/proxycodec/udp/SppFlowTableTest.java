@@ -151,7 +151,8 @@ class SppFlowTableTest {
         put(t, a, PROXY, EDGE, t.now());
         put(t, b, PROXY, EDGE, t.now());
         put(t, c, PROXY, EDGE6, t.now());
-        t.use(find(t, a, PROXY, EDGE), t.now(), null); // a is now the most recently used
+        t.use(find(t, a, PROXY, EDGE), t.now(), null); // a's second datagram: a is protected
+        assertTrue(t.isProtected(find(t, a, PROXY, EDGE)));
         put(t, d, PROXY, EDGE, t.now());
         assertEquals(List.of("evicted " + b + " via " + EDGE), removed);
         assertEquals(1, t.evictions());
@@ -160,8 +161,9 @@ class SppFlowTableTest {
         t.use(t.find(c), t.now(), null);
         clock.advance(1, TimeUnit.SECONDS);
         t.now();
-        assertEquals(List.of("evicted " + b + " via " + EDGE, "expired " + a + " via " + EDGE,
-                "expired " + d + " via " + EDGE), removed);
+        // Probation is swept first, then the protected flows.
+        assertEquals(List.of("evicted " + b + " via " + EDGE, "expired " + d + " via " + EDGE,
+                "expired " + a + " via " + EDGE), removed);
         assertEquals(2, t.expirations());
         assertEquals(1, t.size());
         clock.advance(9, TimeUnit.SECONDS);
@@ -171,8 +173,43 @@ class SppFlowTableTest {
         assertEquals(3, t.expirations());
     }
 
+    @Test
+    void aFloodOfNewClientsEvictsOnlyFlowsOnProbation() {
+        SppFlowTable t = table(64, 11);
+        InetSocketAddress[] established = new InetSocketAddress[20];
+        for (int i = 0; i < established.length; i++) {
+            established[i] = addr("192.0.2." + (i + 1), 4000);
+            put(t, established[i], PROXY, EDGE, t.now());
+            t.use(find(t, established[i], PROXY, EDGE), t.now(), EDGE); // its second datagram
+        }
+        for (int i = 0; i < 10_000; i++) {
+            InetSocketAddress spoofed = addr("10." + (i >> 16) + "." + (i >> 8 & 255) + "." + (i & 255), 9);
+            int slot = put(t, spoofed, PROXY, EDGE, t.now());
+            t.touch(slot, t.now(), EDGE); // answered, which does not promote it
+        }
+        assertEquals(64, t.size());
+        for (InetSocketAddress client : established) {
+            assertNotEquals(SppFlowTable.NONE, t.find(client), client + " was evicted by the flood");
+        }
+    }
+
+    @Test
+    void theProtectedSegmentKeepsRoomForNewClients() {
+        SppFlowTable t = table(16, 12); // 14 protected at most, 2 always for probation
+        for (int i = 0; i < 20; i++) {
+            InetSocketAddress c = addr("192.0.2." + (i + 1), 4000);
+            put(t, c, PROXY, EDGE, t.now());
+            t.use(find(t, c, PROXY, EDGE), t.now(), EDGE);
+        }
+        assertEquals(14, t.size()); // the six least recently used established flows were evicted
+        assertEquals(6, t.evictions());
+        assertEquals(SppFlowTable.NONE, t.find(addr("192.0.2.6", 4000)));
+        assertNotEquals(SppFlowTable.NONE, t.find(addr("192.0.2.7", 4000)));
+    }
+
     /**
-     * Random operations against a model (an access-ordered map) in small and growing tables:
+     * Random operations against a model (two access-ordered maps, probation and protected) in
+     * small and growing tables:
      * collisions, deletions from the middle of runs, resizes and evictions must keep every
      * flow findable, the use order exact and the reports the model's.
      */
@@ -193,7 +230,7 @@ class SppFlowTableTest {
         Random r = new Random(seed * 31 + max);
         SppFlowTable t = table(max, seed);
         // In order of last use: a use is a remove and a put.
-        LinkedHashMap<InetSocketAddress, Flow> model = new LinkedHashMap<>();
+        Model model = new Model(max);
         List<String> expected = new ArrayList<>();
         InetSocketAddress[] edges = {EDGE, EDGE2, EDGE6};
         InetSocketAddress[] proxies = {PROXY, addr("198.51.100.1", 54), addr("2001:db8:cf::1", 53)};
@@ -208,26 +245,19 @@ class SppFlowTableTest {
                 clock.advance(r.nextInt(6), TimeUnit.SECONDS);
             }
             long now = t.now();
-            expire(model, now, expected);
+            model.expire(now, expected);
             Flow f = model.get(client);
             switch (r.nextInt(3)) {
                 case 0: { // a datagram: found by its exact header and edge, else a new flow
                     int slot = find(t, client, proxy, edge);
                     boolean known = f != null && f.proxy.equals(proxy) && f.edge.equals(edge);
                     assertEquals(known, slot != SppFlowTable.NONE, "seed " + seed + " step " + step);
-                    model.remove(client);
                     if (known) {
                         t.use(slot, now, edge);
-                        model.put(client, new Flow(proxy, edge, now));
+                        model.use(client, now, expected);
                     } else {
                         put(t, client, proxy, edge, now);
-                        model.put(client, new Flow(proxy, edge, now));
-                        if (model.size() > max) {
-                            Iterator<Map.Entry<InetSocketAddress, Flow>> it = model.entrySet().iterator();
-                            Map.Entry<InetSocketAddress, Flow> eldest = it.next();
-                            expected.add("evicted " + eldest.getKey() + " via " + eldest.getValue().edge);
-                            it.remove();
-                        }
+                        model.add(client, new Flow(proxy, edge, now), expected);
                     }
                     break;
                 }
@@ -237,9 +267,8 @@ class SppFlowTableTest {
                     if (f != null) {
                         assertEquals(SppHeader.of(client, f.proxy), t.header(slot));
                         assertEquals(f.edge, t.edge(slot));
-                        t.use(slot, now, null);
-                        model.remove(client);
-                        model.put(client, new Flow(f.proxy, f.edge, now));
+                        t.touch(slot, now, null);
+                        model.touch(client, now);
                     }
                     break;
                 }
@@ -259,7 +288,7 @@ class SppFlowTableTest {
                 assertEquals(model.get(c).proxy, t.header(recent).proxy());
             }
             // Every flow (or, in a large table, a few) findable by address, with its header and edge.
-            List<InetSocketAddress> keys = new ArrayList<>(model.keySet());
+            List<InetSocketAddress> keys = model.clients();
             for (int i = 0; i < Math.min(keys.size(), 40); i++) {
                 InetSocketAddress c = keys.get(keys.size() <= 40 ? i : r.nextInt(keys.size()));
                 int slot = t.find(c);
@@ -269,22 +298,102 @@ class SppFlowTableTest {
         }
         // Every flow is still findable, with its header and edge.
         t.now();
-        for (Map.Entry<InetSocketAddress, Flow> e : new ArrayList<>(model.entrySet())) {
-            int slot = find(t, e.getKey(), e.getValue().proxy, e.getValue().edge);
+        for (InetSocketAddress c : model.clients()) {
+            Flow e = model.get(c);
+            int slot = find(t, c, e.proxy, e.edge);
             assertNotEquals(SppFlowTable.NONE, slot);
-            assertEquals(e.getValue().edge, t.edge(slot));
+            assertEquals(e.edge, t.edge(slot));
+            assertEquals(model.isProtected(c), t.isProtected(slot));
         }
     }
 
-    private static void expire(LinkedHashMap<InetSocketAddress, Flow> model, long now, List<String> expected) {
-        Iterator<Map.Entry<InetSocketAddress, Flow>> it = model.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<InetSocketAddress, Flow> e = it.next();
-            if (now - e.getValue().seen < IDLE) {
-                break;
+    /** The rules, written as plainly as possible: two maps in order of last use. */
+    private static final class Model {
+        private final LinkedHashMap<InetSocketAddress, Flow> probation = new LinkedHashMap<>();
+        private final LinkedHashMap<InetSocketAddress, Flow> protectedFlows = new LinkedHashMap<>();
+        private final int max;
+        private final int maxProtected;
+
+        Model(int max) {
+            this.max = max;
+            this.maxProtected = max - Math.max(1, max / 8);
+        }
+
+        Flow get(InetSocketAddress c) {
+            Flow f = probation.get(c);
+            return f != null ? f : protectedFlows.get(c);
+        }
+
+        boolean isProtected(InetSocketAddress c) {
+            return protectedFlows.containsKey(c);
+        }
+
+        int size() {
+            return probation.size() + protectedFlows.size();
+        }
+
+        List<InetSocketAddress> clients() {
+            List<InetSocketAddress> all = new ArrayList<>(probation.keySet());
+            all.addAll(protectedFlows.keySet());
+            return all;
+        }
+
+        /** A new or rebuilt flow: on probation; the table over its bound evicts. */
+        void add(InetSocketAddress c, Flow f, List<String> expected) {
+            probation.remove(c);
+            protectedFlows.remove(c);
+            probation.put(c, f);
+            if (size() > max) {
+                evictEldest(probation.size() > 1 ? probation : protectedFlows, expected);
             }
-            expected.add("expired " + e.getKey() + " via " + e.getValue().edge);
+        }
+
+        /** A datagram of a known flow: promotes it. */
+        void use(InetSocketAddress c, long now, List<String> expected) {
+            Flow f = get(c);
+            Flow used = new Flow(f.proxy, f.edge, now);
+            if (maxProtected == 0) {
+                probation.remove(c);
+                probation.put(c, used);
+                return;
+            }
+            probation.remove(c);
+            protectedFlows.remove(c);
+            protectedFlows.put(c, used);
+            if (protectedFlows.size() > maxProtected) {
+                evictEldest(protectedFlows, expected);
+            }
+        }
+
+        /** A reply: the flow stays in its segment. */
+        void touch(InetSocketAddress c, long now) {
+            LinkedHashMap<InetSocketAddress, Flow> segment = isProtected(c) ? protectedFlows : probation;
+            Flow f = segment.remove(c);
+            segment.put(c, new Flow(f.proxy, f.edge, now));
+        }
+
+        void expire(long now, List<String> expected) {
+            expire(probation, now, expected);
+            expire(protectedFlows, now, expected);
+        }
+
+        private static void evictEldest(LinkedHashMap<InetSocketAddress, Flow> segment, List<String> expected) {
+            Iterator<Map.Entry<InetSocketAddress, Flow>> it = segment.entrySet().iterator();
+            Map.Entry<InetSocketAddress, Flow> eldest = it.next();
+            expected.add("evicted " + eldest.getKey() + " via " + eldest.getValue().edge);
             it.remove();
+        }
+
+        private static void expire(LinkedHashMap<InetSocketAddress, Flow> segment, long now, List<String> expected) {
+            Iterator<Map.Entry<InetSocketAddress, Flow>> it = segment.entrySet().iterator();
+            while (it.hasNext()) {
+                Map.Entry<InetSocketAddress, Flow> e = it.next();
+                if (now - e.getValue().seen < IDLE) {
+                    break;
+                }
+                expected.add("expired " + e.getKey() + " via " + e.getValue().edge);
+                it.remove();
+            }
         }
     }
 
