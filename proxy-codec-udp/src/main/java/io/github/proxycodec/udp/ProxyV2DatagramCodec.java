@@ -46,7 +46,10 @@ import java.util.Objects;
  * from one source port, so a table keyed by the sender would mix clients. A reply to an address
  * that is neither a known client nor a trusted proxy (e.g. the answer to a LOCAL health check)
  * is refused ({@code NO_FLOW_FOR_REPLY}); a reply to a trusted proxy address goes out as is.
- * {@link ProxiedDatagram#reply(ByteBuf)} needs no lookup. Replies longer than
+ * {@link ProxiedDatagram#reply(ByteBuf)} needs no lookup. Flows and routes are bounded by
+ * {@link UdpProxyConfig#maxFlows()} and resist floods of spoofed clients: each is on probation
+ * until its client's second datagram, and a full table evicts from probation first (replies
+ * never promote). Replies longer than
  * {@link UdpProxyConfig#maxReplyLength()} are refused ({@code REPLY_TOO_LARGE}).
  *
  * <p><b>Segmented replies</b> (GSO: an {@code io.netty.channel.unix.SegmentedDatagramPacket},
@@ -79,44 +82,9 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         FIRST_DATAGRAM
     }
 
-    /** FIRST_DATAGRAM state of one edge address and port (the key): the header that opened it. */
-    private static final class Flow extends FlowTable.Node<Flow> {
-        final ProxyHeader header;
-        /** Whether a datagram with a payload has been passed on: the next one is the client's second. */
-        boolean passedPayload;
-
-        Flow(InetSocketAddress edge, ProxyHeader header, boolean passedPayload) {
-            super(edge);
-            this.header = header;
-            this.passedPayload = passedPayload;
-        }
-
-        /** The real client, or null for a LOCAL flow (the proxy's own traffic). */
-        InetSocketAddress client() {
-            return header.sourceAddress();
-        }
-    }
-
-    /**
-     * A real client (the key) and the proxy address its datagrams came from. Both tables resist
-     * floods of spoofed clients: a flow or route is promoted by its client's second datagram
-     * (see {@link FlowTable}), and replies never promote.
-     */
-    private static final class Route extends FlowTable.Node<Route> {
-        final InetSocketAddress edge;
-
-        Route(InetSocketAddress client, InetSocketAddress edge) {
-            super(client);
-            this.edge = edge;
-        }
-    }
-
     private final Mode mode;
     private final ProxyHeaderParser parser;
-    /** Real client to the proxy address its datagrams came from: reply routing, both modes. */
-    private final FlowTable<Route> replyRoutes;
-    /** FIRST_DATAGRAM only: edge address and port to the header that opened the flow. */
-    private final FlowTable<Flow> edgeFlows;
+    private final V2Routing routing;
 
     /** Creates a codec for one channel with the defaults ({@link UdpProxyConfig#defaults()}). */
     public ProxyV2DatagramCodec(Mode mode) {
@@ -128,19 +96,7 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         super(config);
         this.mode = Objects.requireNonNull(mode, "mode");
         this.parser = config.parser();
-        if (mode == Mode.PER_DATAGRAM) {
-            this.replyRoutes = new FlowTable<>(config.maxFlows(), config.perDatagramIdleTimeout().toNanos(),
-                    this::now, (route, expired) -> flowRemoved(route.key, route.edge, expired));
-            this.edgeFlows = null;
-        } else {
-            long idle = config.firstDatagramIdleTimeout().toNanos();
-            // The edge table is the flow; the reply routes are its reverse index, checked against
-            // it on every use, so their removals need no event of their own. A route left stale by
-            // a replaced flow is never refreshed again, so it is among the first to be evicted.
-            this.edgeFlows = new FlowTable<>(config.maxFlows(), idle, this::now,
-                    (flow, expired) -> flowRemoved(flow.client(), flow.key, expired));
-            this.replyRoutes = new FlowTable<>(config.maxFlows(), idle, this::now, (route, expired) -> { });
-        }
+        this.routing = V2Routing.of(mode, config, this::now, this::flowRemoved);
     }
 
     /** Returns the mode this codec was built for. */
@@ -157,96 +113,55 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
             return drop(packet, UdpDropReason.UNTRUSTED_SENDER, null);
         }
         ByteBuf content = packet.content();
-        if (mode == Mode.FIRST_DATAGRAM && ProxyHeaderParser.detect(content) != ProxyHeaderParser.Detection.V2) {
-            // No header: the datagram belongs to whatever flow this edge port opened earlier.
+        if (!routing.startsWithHeader(content)) {
             return continueFlow(packet, edge);
         }
         ProxyHeader header;
         try {
             header = parser.parse(content);
         } catch (ProxyProtocolException e) {
-            forgetEdge(edge);
+            routing.forget(edge);
             return drop(packet, dropReason(e.reason()), e.reason());
         }
-        if (header == null) {
-            forgetEdge(edge);
-            return drop(packet, UdpDropReason.TOO_SHORT, null);
-        }
-        UdpDropReason invalid = check(header);
+        UdpDropReason invalid = header == null ? UdpDropReason.TOO_SHORT : check(header);
         if (invalid != null) {
-            forgetEdge(edge);
+            routing.forget(edge);
             return drop(packet, invalid, null);
         }
         String refusal = policyRefusal(header, edge);
         if (refusal != null) {
-            forgetEdge(edge); // like an invalid header: later headerless datagrams cannot be attributed
+            routing.forget(edge); // like an invalid header: later headerless datagrams cannot be attributed
             return dropByPolicy(packet, refusal);
         }
-        int headerLength = header.headerLength();
-        InetSocketAddress client = header.sourceAddress(); // null for LOCAL
-        if (mode == Mode.FIRST_DATAGRAM) {
-            // A new header always replaces the flow of this edge port.
-            boolean headerOnly = content.readableBytes() == headerLength;
-            Flow old = edgeFlows.put(new Flow(edge, header, !headerOnly));
-            if (client != null) {
-                refreshRoute(client, edge, false);
-            }
-            if (old == null || !Objects.equals(old.client(), client)) {
-                flowCreated(client, edge);
-            }
-            if (headerOnly) {
-                packet.release(); // header only: state updated, nothing to pass on
-                return null;
-            }
-        } else if (client != null && refreshRoute(client, edge, true)) {
-            flowCreated(client, edge);
+        boolean headerOnly = content.readableBytes() == header.headerLength();
+        if (routing.opened(header, edge, headerOnly)) {
+            flowCreated(header.sourceAddress(), edge);
         }
+        if (headerOnly && !routing.passesHeaderOnly()) {
+            packet.release();
+            return null;
+        }
+        return pass(packet, header.headerLength(), header, edge);
+    }
+
+    /** A datagram with no header: it belongs to whatever flow its edge port opened earlier. */
+    private ProxiedDatagram continueFlow(DatagramPacket packet, InetSocketAddress edge) {
+        ProxyHeader header = routing.continued(edge);
+        if (header == null) {
+            return drop(packet, UdpDropReason.UNKNOWN_FLOW, null);
+        }
+        return pass(packet, 0, header, edge);
+    }
+
+    /** Passes the datagram on from the header's client, or for LOCAL from the proxy itself. */
+    private static ProxiedDatagram pass(DatagramPacket packet, int headerLength, ProxyHeader header,
+                                        InetSocketAddress edge) {
+        InetSocketAddress client = header.sourceAddress();
         if (client == null) {
             // LOCAL: the proxy's own datagram, e.g. a health check; its real addresses stand.
             return pass(packet, headerLength, null, edge, null, header);
         }
         return pass(packet, headerLength, header.destinationAddress(), client, null, header);
-    }
-
-    private ProxiedDatagram continueFlow(DatagramPacket packet, InetSocketAddress edge) {
-        Flow flow = edgeFlows.get(edge);
-        if (flow == null) {
-            return drop(packet, UdpDropReason.UNKNOWN_FLOW, null);
-        }
-        boolean second = flow.passedPayload; // the client's second datagram (or later): promoted
-        flow.passedPayload = true;
-        if (second) {
-            edgeFlows.promote(flow);
-        }
-        InetSocketAddress client = flow.client();
-        if (client == null) {
-            return pass(packet, 0, null, edge, null, flow.header);
-        }
-        refreshRoute(client, edge, second); // keep the reverse index as fresh as the flow
-        return pass(packet, 0, flow.header.destinationAddress(), client, null, flow.header);
-    }
-
-    /**
-     * Marks the route of {@code client} used by one of its datagrams (promoting it if
-     * {@code promote}), or (re)creates it on probation; returns whether it is new or changed.
-     */
-    private boolean refreshRoute(InetSocketAddress client, InetSocketAddress edge, boolean promote) {
-        Route route = replyRoutes.get(client);
-        if (route != null && route.edge.equals(edge)) {
-            if (promote) {
-                replyRoutes.promote(route);
-            }
-            return false;
-        }
-        replyRoutes.put(new Route(client, edge));
-        return true;
-    }
-
-    /** An invalid header ends the edge port's flow: later datagrams cannot be attributed. */
-    private void forgetEdge(InetSocketAddress edge) {
-        if (edgeFlows != null) {
-            edgeFlows.remove(edge);
-        }
     }
 
     /** Policy beyond the parser: which parsed headers a UDP origin can use. */
@@ -295,7 +210,7 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
     void writeAddressed(ChannelHandlerContext ctx, AddressedEnvelope<ByteBuf, InetSocketAddress> env,
                         ChannelPromise promise) {
         InetSocketAddress to = env.recipient();
-        InetSocketAddress edge = route(to);
+        InetSocketAddress edge = routing.route(to);
         if (edge == null) {
             if (!config.trustedEdges().contains(to)) {
                 refuse(env, promise, UdpDropReason.NO_FLOW_FOR_REPLY, to, "no PROXY v2 flow for " + to);
@@ -304,22 +219,6 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
             edge = to; // to the proxy itself, e.g. a health check answer
         }
         send(ctx, env, env.content(), to, edge, env.sender(), promise);
-    }
-
-    /** Returns the proxy address replies to {@code client} go to, or null if unknown. */
-    private InetSocketAddress route(InetSocketAddress client) {
-        Route route = replyRoutes.get(client);
-        if (route == null || mode == Mode.PER_DATAGRAM) {
-            return route == null ? null : route.edge;
-        }
-        InetSocketAddress edge = route.edge;
-        // FIRST_DATAGRAM: the edge port may since have been given to another client.
-        Flow flow = edgeFlows.get(edge);
-        if (flow == null || !client.equals(flow.client())) {
-            replyRoutes.remove(client);
-            return null;
-        }
-        return edge;
     }
 
     /** Sends the payload to {@code edge} with no header. Owns {@code msg}; its content moves to the packet. */
@@ -371,33 +270,26 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
 
     @Override
     public long evictions() {
-        return (edgeFlows != null ? edgeFlows : replyRoutes).evictions();
+        return routing.flows().evictions();
     }
 
     @Override
     public long expirations() {
-        return (edgeFlows != null ? edgeFlows : replyRoutes).expirations();
+        return routing.flows().expirations();
     }
 
     @Override
     public int flows() {
-        return (edgeFlows != null ? edgeFlows : replyRoutes).size();
+        return routing.flows().size();
     }
 
     @Override
     void expireIdle() {
-        long now = now();
-        replyRoutes.expireIdle(now);
-        if (edgeFlows != null) {
-            edgeFlows.expireIdle(now);
-        }
+        routing.expireIdle(now());
     }
 
     @Override
     void clearFlows() {
-        replyRoutes.clear();
-        if (edgeFlows != null) {
-            edgeFlows.clear();
-        }
+        routing.clear();
     }
 }
