@@ -79,6 +79,9 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     private static final int FRAME_BLOCK = 16 * 1024;
 
     private final SppFlowTable flows;
+    /** The header of the datagram being read, and that of one a reply may be sent from in place. */
+    private final SppWords inbound = new SppWords();
+    private final SppWords inPlaceCheck = new SppWords();
     /** The block replies are being cut from, or null. */
     private ByteBuf frames;
     // The content of the datagram last passed on, the buffer it is a slice of and where its
@@ -117,23 +120,19 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             return drop(packet, UdpDropReason.BAD_MAGIC, null);
         }
         long now = flows.now();
-        long b0 = content.getLong(at);
-        long b8 = content.getLong(at + 8);
-        long b16 = content.getLong(at + 16);
-        long b24 = content.getLong(at + 24);
-        long b30 = content.getLong(at + 30);
+        SppWords words = inbound.read(content, at);
         // The usual case: a known client through the same edge with the same 38 bytes, found
         // from the words themselves in one slot of the table.
-        int slot = flows.find(flows.hash(b0, b8, b16, b30), b0, b8, b16, b24, b30, edge, edgeKey(edge));
+        int slot = flows.find(words, edge, edgeKey(edge));
         if (slot != SppFlowTable.NONE) {
             flows.use(slot, now, edge);
             ByteBuf payload = content.slice(at + SppHeader.LENGTH, content.readableBytes() - SppHeader.LENGTH);
             // A fresh client address, rather than one kept with the flow: what the application
             // reads is then in cache.
-            return passed(new ProxiedDatagram(payload, null, SppHeader.client(b0, b8, b16, b30), edge,
-                    SppHeader.ofWords(b0, b8, b16, b24, b30), null), content, at);
+            return passed(new ProxiedDatagram(payload, null, words.client(), edge, words.toHeader(), null),
+                    content, at);
         }
-        SppHeader header = SppHeader.ofWords(b0, b8, b16, b24, b30);
+        SppHeader header = words.toHeader();
         if (config.rejectUnspecifiedAddresses() && header.hasUnspecifiedAddress()) {
             return drop(packet, UdpDropReason.UNSPECIFIED_ADDRESS, null);
         }
@@ -143,7 +142,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         }
         // A new client, or a known one through another edge or with other header bytes: the
         // flow is (re)built, so replies carry the header of the client's latest datagram.
-        flows.put(b0, b8, b16, b24, b30, edge, now);
+        flows.put(words, edge, now);
         flowCreated(header.client(), edge);
         return passed(pass(packet, SppHeader.LENGTH, header.proxy(), header.client(), header, null), content, at);
     }
@@ -172,7 +171,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                     "reply built from a PROXY v2 datagram has no SPP header for " + reply.client());
             return;
         }
-        frame(ctx, reply, reply.content(), reply.client(), reply.edge(), header, SppFlowTable.NONE, null, promise);
+        frame(ctx, reply, reply.content(), new Route(reply.client(), reply.edge(), null, header, SppFlowTable.NONE), promise);
     }
 
     @Override
@@ -194,7 +193,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
             frameSegments(ctx, env, edge, slot, segment, promise);
             return;
         }
-        frame(ctx, env, env.content(), client, edge, null, slot, env.sender(), promise);
+        frame(ctx, env, env.content(), new Route(client, edge, env.sender(), null, slot), promise);
     }
 
     @Override
@@ -209,33 +208,38 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     }
 
     /**
+     * Where one reply goes and which header it carries: {@code header} if given, else that of
+     * the flow in {@code slot}. Short-lived; escape analysis usually keeps it off the heap.
+     */
+    private record Route(InetSocketAddress client, InetSocketAddress edge, InetSocketAddress sender,
+                         SppHeader header, int slot) {
+    }
+
+    /**
      * Writes header + payload to the edge as one buffer. Owns {@code msg}: either its reference
      * goes on with the payload sent in place ({@link #inPlace}), or it is released once its
      * payload is copied behind the header (a datagram is small, and one contiguous buffer is
      * cheaper to build and to send than a composite); the buffer sent goes to the transport.
-     * The header is {@code header} if given, else that of the flow in {@code slot}.
      */
-    private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
-                       InetSocketAddress edge, SppHeader header, int slot, InetSocketAddress sender,
-                       ChannelPromise promise) {
+    private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, Route to, ChannelPromise promise) {
         int length = SppHeader.LENGTH + payload.readableBytes();
         if (length > config.maxReplyLength()) {
-            refuse(msg, promise, UdpDropReason.REPLY_TOO_LARGE, client,
+            refuse(msg, promise, UdpDropReason.REPLY_TOO_LARGE, to.client(),
                     length + " bytes with the SPP header, more than the " + config.maxReplyLength() + " allowed");
             return;
         }
-        ByteBuf framed = inPlace(payload, header, slot, length);
+        ByteBuf framed = inPlace(payload, to, length);
         if (framed != null) {
             // msg's reference, which the payload shares with its whole datagram, goes with framed.
-            ctx.write(new DatagramPacket(framed, edge, sender), promise);
+            ctx.write(new DatagramPacket(framed, to.edge(), to.sender()), promise);
             return;
         }
         framed = frameBuffer(ctx, length);
         try {
-            if (header == null) {
-                flows.writeHeader(slot, framed);
+            if (to.header() == null) {
+                flows.writeHeader(to.slot(), framed);
             } else {
-                header.writeTo(framed);
+                to.header().writeTo(framed);
             }
             framed.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
         } catch (RuntimeException e) {
@@ -244,7 +248,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         } finally {
             ReferenceCountUtil.release(msg);
         }
-        ctx.write(new DatagramPacket(framed, edge, sender), promise);
+        ctx.write(new DatagramPacket(framed, to.edge(), to.sender()), promise);
     }
 
     /**
@@ -308,19 +312,14 @@ public final class SppCodec extends AbstractUdpProxyCodec {
      * it are the reply's header. Returns {@code null} otherwise. The slice returned shares the
      * payload's reference; nothing is copied.
      */
-    private ByteBuf inPlace(ByteBuf payload, SppHeader header, int slot, int length) {
+    private ByteBuf inPlace(ByteBuf payload, Route to, int length) {
         ByteBuf from = passedFrom;
         if (payload != passed || payload.readerIndex() != 0 || payload.refCnt() == 0) {
             return null;
         }
         int at = passedAt;
-        long b0 = from.getLong(at);
-        long b8 = from.getLong(at + 8);
-        long b16 = from.getLong(at + 16);
-        long b24 = from.getLong(at + 24);
-        long b30 = from.getLong(at + 30);
-        boolean own = header == null ? flows.matches(slot, b0, b8, b16, b24, b30)
-                : header.matches(b0, b8, b16, b24, b30);
+        SppWords words = inPlaceCheck.read(from, at);
+        boolean own = to.header() == null ? flows.matches(to.slot(), words) : words.isHeader(to.header());
         if (!own) {
             return null;
         }

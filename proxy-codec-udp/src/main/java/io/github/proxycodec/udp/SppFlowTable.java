@@ -146,32 +146,35 @@ final class SppFlowTable {
         return OTHER_EDGE | FlowTable.seededHash(edge, ~seed) & 0xFFFF_FFFFL;
     }
 
-    /** This table's hash of the client in a header read as words (see {@link SppHeader#matches}). */
-    int hash(long b0, long b8, long b16, long b30) {
+    /** This table's hash of the client in a header. */
+    int hash(SppWords h) {
+        return hash(h.b0, h.b8, h.b16, h.b30);
+    }
+
+    private int hash(long b0, long b8, long b16, long b30) {
         return FlowTable.hash(seed, (int) (b0 >>> 16), (int) (b0 << 16 | b8 >>> 48), (int) (b8 >>> 16),
                 (int) (b8 << 16 | b16 >>> 48), (int) (b30 >>> 16) & 0xFFFF);
     }
 
-    private int hashOf(int slot) {
+    private int hashOf(byte[] s, int slot) {
         int o = slot * WORDS;
-        return hash(get(slots, o + W0), get(slots, o + W8), get(slots, o + W16), get(slots, o + W30));
+        return hash(get(s, o + W0), get(s, o + W8), get(s, o + W16), get(s, o + W30));
     }
 
     // ------------------------------------------------------------------ lookups
 
     /**
      * Returns the slot of the flow with exactly this header through {@code edge}, or
-     * {@link #NONE}. {@code hash} is {@link #hash} of the header, {@code edgeKey} is
-     * {@link #edgeKey} of the edge. Call {@link #now()} first.
+     * {@link #NONE}. {@code edgeKey} is {@link #edgeKey} of the edge. Call {@link #now()} first.
      */
-    int find(int hash, long b0, long b8, long b16, long b24, long b30, InetSocketAddress edge, long edgeKey) {
+    int find(SppWords h, InetSocketAddress edge, long edgeKey) {
         byte[] s = slots;
         int mask = edges.length - 1;
-        for (int i = hash & mask; ; i = (i + 1) & mask) {
+        for (int i = hash(h) & mask; ; i = (i + 1) & mask) {
             int o = i * WORDS;
             long w = get(s, o + W0);
-            if (w == b0 && get(s, o + W8) == b8 && get(s, o + W16) == b16 && get(s, o + W24) == b24
-                    && get(s, o + W30) == b30 && (get(s, o + EDGE) & ~PROTECTED_BIT) == edgeKey
+            if (w == h.b0 && get(s, o + W8) == h.b8 && get(s, o + W16) == h.b16 && get(s, o + W24) == h.b24
+                    && get(s, o + W30) == h.b30 && (get(s, o + EDGE) & ~PROTECTED_BIT) == edgeKey
                     && (edgeKey >= 0 || edge.equals(edges[i]))) { // a digest is confirmed
                 return i;
             }
@@ -232,11 +235,11 @@ final class SppFlowTable {
     }
 
     /** Whether the flow in {@code slot} has exactly this header. */
-    boolean matches(int slot, long b0, long b8, long b16, long b24, long b30) {
+    boolean matches(int slot, SppWords h) {
         int o = slot * WORDS;
         byte[] s = slots;
-        return get(s, o + W0) == b0 && get(s, o + W8) == b8 && get(s, o + W16) == b16 && get(s, o + W24) == b24
-                && get(s, o + W30) == b30;
+        return get(s, o + W0) == h.b0 && get(s, o + W8) == h.b8 && get(s, o + W16) == h.b16
+                && get(s, o + W24) == h.b24 && get(s, o + W30) == h.b30;
     }
 
     /** Writes the header of the flow in {@code slot} to {@code out}. */
@@ -343,12 +346,11 @@ final class SppFlowTable {
      *
      * @return the new flow's slot
      */
-    int put(long b0, long b8, long b16, long b24, long b30, InetSocketAddress edge, long now) {
-        if (b0 >>> 48 != SppHeader.MAGIC) {
-            throw new IllegalArgumentException("not an SPP header: " + Long.toHexString(b0));
+    int put(SppWords h, InetSocketAddress edge, long now) {
+        if (!h.hasMagic()) {
+            throw new IllegalArgumentException("not an SPP header: " + Long.toHexString(h.b0));
         }
-        int hash = hash(b0, b8, b16, b30);
-        int old = findClient(hash, b0, b8, b16, b30);
+        int old = findClient(h);
         if (old != NONE) {
             remove(old);
         }
@@ -360,7 +362,8 @@ final class SppFlowTable {
         if (count == 0) {
             eldestSeenFloor = now; // this flow becomes the eldest
         }
-        int i = insert(slots, edges.length - 1, hash, b0, b8, b16, b24, b30, now, edgeKey(edge));
+        int i = freeSlot(hash(h));
+        write(i, h, now, edgeKey(edge));
         edges[i] = edge;
         linkYoungest(i);
         count++;
@@ -387,38 +390,43 @@ final class SppFlowTable {
         size = 0;
     }
 
-    private int findClient(int hash, long b0, long b8, long b16, long b30) {
+    private int findClient(SppWords h) {
         byte[] s = slots;
         int mask = edges.length - 1;
-        for (int i = hash & mask; ; i = (i + 1) & mask) {
+        for (int i = hash(h) & mask; ; i = (i + 1) & mask) {
             int o = i * WORDS;
             long w = get(s, o + W0);
             if (w == 0) {
                 return NONE;
             }
             // Client address: bytes 2 to 17; client port: bytes 34 and 35.
-            if (w == b0 && get(s, o + W8) == b8 && get(s, o + W16) >>> 48 == b16 >>> 48
-                    && (get(s, o + W30) >>> 16 & 0xFFFF) == (b30 >>> 16 & 0xFFFF)) {
+            if (w == h.b0 && get(s, o + W8) == h.b8 && get(s, o + W16) >>> 48 == h.b16 >>> 48
+                    && (get(s, o + W30) >>> 16 & 0xFFFF) == (h.b30 >>> 16 & 0xFFFF)) {
                 return i;
             }
         }
     }
 
-    private static int insert(byte[] s, int mask, int hash, long b0, long b8, long b16, long b24, long b30,
-                              long seen, long edgeKey) {
+    /** Returns the first free slot from the home of {@code hash}. */
+    private int freeSlot(int hash) {
+        int mask = edges.length - 1;
         int i = hash & mask;
-        while (get(s, i * WORDS + W0) != 0) {
+        while (get(slots, i * WORDS + W0) != 0) {
             i = (i + 1) & mask;
         }
-        int o = i * WORDS;
-        set(s, o + W0, b0);
-        set(s, o + W8, b8);
-        set(s, o + W16, b16);
-        set(s, o + W24, b24);
-        set(s, o + W30, b30);
+        return i;
+    }
+
+    private void write(int slot, SppWords h, long seen, long edgeKey) {
+        int o = slot * WORDS;
+        byte[] s = slots;
+        set(s, o + W0, h.b0);
+        set(s, o + W8, h.b8);
+        set(s, o + W16, h.b16);
+        set(s, o + W24, h.b24);
+        set(s, o + W30, h.b30);
         set(s, o + SEEN, seen);
         set(s, o + EDGE, edgeKey);
-        return i;
     }
 
     /** Removes the flow in {@code slot} and tells the listener. */
@@ -445,7 +453,7 @@ final class SppFlowTable {
         int mask = edges.length - 1;
         int hole = slot;
         for (int j = (slot + 1) & mask; get(s, j * WORDS + W0) != 0; j = (j + 1) & mask) {
-            int home = hashOf(j) & mask;
+            int home = hashOf(s, j) & mask;
             if (((j - home) & mask) >= ((j - hole) & mask)) {
                 move(j, hole);
                 hole = j;
@@ -490,23 +498,14 @@ final class SppFlowTable {
         for (int e : from) {
             while (e != NONE) {
                 int next = newer(old, e);
-                int i = reinsert(old, e);
+                int i = freeSlot(hashOf(old, e));
+                // The whole slot: header, time of last use and the edge word with its segment bit.
+                System.arraycopy(old, e * SLOT_BYTES, slots, i * SLOT_BYTES, SLOT_BYTES);
                 edges[i] = oldEdges[e];
                 linkYoungest(i);
                 e = next;
             }
         }
-    }
-
-    /** Copies the flow in {@code slot} of {@code old} into the current slots; returns its new slot. */
-    private int reinsert(byte[] old, int slot) {
-        int o = slot * WORDS;
-        long b0 = get(old, o + W0);
-        long b8 = get(old, o + W8);
-        long b16 = get(old, o + W16);
-        long b30 = get(old, o + W30);
-        return insert(slots, edges.length - 1, hash(b0, b8, b16, b30), b0, b8, b16, get(old, o + W24), b30,
-                get(old, o + SEEN), get(old, o + EDGE)); // the edge word keeps the segment bit
     }
 
     /** Links {@code slot} as the most recently used flow of its segment. */

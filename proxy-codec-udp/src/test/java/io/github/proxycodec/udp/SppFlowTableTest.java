@@ -39,11 +39,11 @@ class SppFlowTableTest {
     }
 
     /** A header as the five words a datagram's header is read as. */
-    private static long[] words(InetSocketAddress client, InetSocketAddress proxy) {
+    private static SppWords words(InetSocketAddress client, InetSocketAddress proxy) {
         ByteBuf b = Unpooled.buffer(SppHeader.LENGTH);
         try {
             SppHeader.of(client, proxy).writeTo(b);
-            return new long[] {b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(30)};
+            return new SppWords().read(b, 0);
         } finally {
             b.release();
         }
@@ -51,19 +51,16 @@ class SppFlowTableTest {
 
     private static int put(SppFlowTable t, InetSocketAddress client, InetSocketAddress proxy, InetSocketAddress edge,
                            long now) {
-        long[] w = words(client, proxy);
-        return t.put(w[0], w[1], w[2], w[3], w[4], edge, now);
+        return t.put(words(client, proxy), edge, now);
     }
 
-    private static int hash(SppFlowTable t, long[] w) {
-        return t.hash(w[0], w[1], w[2], w[4]);
+    private static int hash(SppFlowTable t, SppWords w) {
+        return t.hash(w);
     }
 
     /** The decoder's lookup: the exact header through this edge. */
     private static int find(SppFlowTable t, InetSocketAddress client, InetSocketAddress proxy, InetSocketAddress edge) {
-        long[] w = words(client, proxy);
-        long key = t.edgeKey(edge);
-        return t.find(t.hash(w[0], w[1], w[2], w[4]), w[0], w[1], w[2], w[3], w[4], edge, key);
+        return t.find(words(client, proxy), edge, t.edgeKey(edge));
     }
 
     @Test
@@ -137,7 +134,9 @@ class SppFlowTableTest {
     @Test
     void onlyHeadersStartingWithTheMagicNumberAreAdded() {
         SppFlowTable t = table(10, 1);
-        assertThrows(IllegalArgumentException.class, () -> t.put(0, 1, 2, 3, 4, EDGE, 0));
+        SppWords notSpp = new SppWords();
+        notSpp.b0 = 0x0D0A_0D0A_0000_0000L; // a PROXY v2 signature where the magic number belongs
+        assertThrows(IllegalArgumentException.class, () -> t.put(notSpp, EDGE, 0));
         assertEquals(0, t.size());
     }
 
