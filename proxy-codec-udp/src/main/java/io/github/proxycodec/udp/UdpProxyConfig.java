@@ -19,7 +19,7 @@ import java.util.Objects;
  * <tr><td>trustedEdges, trustSource</td><td>{@link TrustedProxies#cloudflare()}</td><td>senders whose headers are believed:
  *     a fixed list, or one replaced while serving</td></tr>
  * <tr><td>headerValidator</td><td>{@link HeaderValidator#acceptAll()}</td><td>the application's own check of a header</td></tr>
- * <tr><td>maxFlows</td><td>65536</td><td>flows kept per channel (1..{@value #MAX_FLOWS}); the least recently used goes first</td></tr>
+ * <tr><td>maxFlows</td><td>65536</td><td>flows kept per channel (1..{@value #MAX_FLOWS}); flows on probation (one datagram so far) are evicted first</td></tr>
  * <tr><td>sppIdleTimeout</td><td>120 s</td><td>SPP reply routing kept this long after a client's last datagram</td></tr>
  * <tr><td>firstDatagramIdleTimeout</td><td>25 s</td><td>FIRST_DATAGRAM flows, a little under Spectrum's 30 s</td></tr>
  * <tr><td>perDatagramIdleTimeout</td><td>120 s</td><td>PER_DATAGRAM reply routing</td></tr>
