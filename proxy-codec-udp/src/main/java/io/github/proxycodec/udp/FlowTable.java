@@ -15,9 +15,9 @@ import java.util.function.LongSupplier;
  * under the same rules.)
  *
  * <p>A segmented LRU: a node starts on probation and {@link #promote} (its client's second
- * datagram) moves it to the protected segment, which holds at most 7/8 of the bound (its least
- * recently used node is evicted past that). A full table evicts the least recently used node
- * on probation, never the one just added, or else the least recently used protected one.
+ * datagram) moves it to the protected segment. A full table evicts the least recently used
+ * node on probation, never the one just added; only while probation holds fewer than 1/8 of
+ * the bound (besides the new node) does the least recently used protected node go instead.
  *
  * <p>Confined to one channel's event loop: no locks. The table is intrusive: a codec's flow
  * class extends {@link Node}, which carries the key and the table's links, so each flow is one
@@ -89,8 +89,8 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     private int count;
 
     private final int maxEntries;
-    /** How many nodes the protected segment holds; 0 (a bound of 1) makes the table a plain LRU. */
-    private final int maxProtected;
+    /** How many nodes probation keeps (besides a new one) before protected nodes are evicted. */
+    private final int probationReserve;
     private final long idleNanos;
     private final LongSupplier clock;
     private final RemovalListener<F> listener;
@@ -114,7 +114,7 @@ final class FlowTable<F extends FlowTable.Node<F>> {
             throw new IllegalArgumentException("maxEntries " + maxEntries + ", idleNanos " + idleNanos);
         }
         this.maxEntries = maxEntries;
-        this.maxProtected = maxEntries - Math.max(1, maxEntries / 8);
+        this.probationReserve = Math.max(1, maxEntries / 8);
         this.idleNanos = idleNanos;
         this.clock = clock;
         this.listener = listener;
@@ -159,7 +159,8 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         recent = node;
         count++;
         if (count > maxEntries) {
-            evict(probation.eldest != node ? probation.eldest : protectedNodes.eldest);
+            boolean probationFull = probation.count - 1 >= probationReserve || protectedNodes.count == 0;
+            evict(probationFull ? probation.eldest : protectedNodes.eldest);
         } else if (count > buckets.length - (buckets.length >>> 2) && buckets.length < MAX_BUCKETS) {
             resize();
         }
@@ -169,20 +170,15 @@ final class FlowTable<F extends FlowTable.Node<F>> {
 
     /**
      * Moves {@code node}, which must be in this table, from probation to the protected segment
-     * (a second datagram from its client); if that overfills the segment, its least recently
-     * used node is evicted. A protected node is left where it is.
+     * (a second datagram from its client). A protected node is left where it is.
      */
     void promote(F node) {
-        if (node.promoted || maxProtected == 0) {
+        if (node.promoted) {
             return;
         }
         unlinkOrder(node);
         node.promoted = true;
         linkYoungest(node);
-        if (protectedNodes.count > maxProtected) {
-            evict(protectedNodes.eldest);
-            size = count;
-        }
     }
 
     /** Whether {@code node} is in the protected segment. */

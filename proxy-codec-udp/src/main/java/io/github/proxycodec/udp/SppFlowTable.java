@@ -21,9 +21,11 @@ import java.util.function.LongSupplier;
  *
  * <p>Bounded by {@code maxEntries} and scan-resistant (a segmented LRU): a new flow starts on
  * probation, and its client's second datagram ({@link #use}) promotes it to the protected
- * segment, which holds at most 7/8 of the bound. A full table evicts the least recently used
- * flow on probation, so a flood of one-datagram (spoofed) clients only evicts its own kind,
- * never an established client between two of its datagrams. Each segment is kept in order of
+ * segment. A full table evicts the least recently used flow on probation, so a flood of
+ * one-datagram (spoofed) clients only evicts its own kind, never an established client between
+ * two of its datagrams; only while probation holds fewer than 1/8 of the bound (besides the
+ * new flow) does the least recently used protected flow make room instead, which keeps room
+ * for new clients to get their second datagram in. Each segment is kept in order of
  * last use; flows idle for the idle timeout are expired lazily from the old ends on every
  * {@link #now()}. Clients are hashed with a secret per-table seed, and the flow last used is
  * remembered ({@link #recent()}). Open addressing with linear probing, at
@@ -98,8 +100,8 @@ final class SppFlowTable {
     private long eldestSeenFloor;
 
     private final int maxEntries;
-    /** How many flows the protected segment holds; 0 (a bound of 1) makes the table a plain LRU. */
-    private final int maxProtected;
+    /** How many flows probation keeps (besides a new one) before protected flows are evicted. */
+    private final int probationReserve;
     private final long idleNanos;
     private final LongSupplier clock;
     private final RemovalListener listener;
@@ -118,7 +120,7 @@ final class SppFlowTable {
             throw new IllegalArgumentException("maxEntries " + maxEntries + ", idleNanos " + idleNanos);
         }
         this.maxEntries = Math.min(maxEntries, MAX_SLOTS - MAX_SLOTS / 8);
-        this.maxProtected = this.maxEntries - Math.max(1, this.maxEntries / 8);
+        this.probationReserve = Math.max(1, this.maxEntries / 8);
         this.idleNanos = idleNanos;
         this.clock = clock;
         this.listener = listener;
@@ -302,12 +304,11 @@ final class SppFlowTable {
 
     /**
      * Marks the flow in {@code slot} used by a datagram from its client at {@code now} (from
-     * {@link #now()}): a flow on probation is promoted, and if that overfills the protected
-     * segment, its least recently used flow is evicted. {@code edge} is the object the flow was
+     * {@link #now()}): a flow on probation is promoted. {@code edge} is the object the flow was
      * matched with (equal to its edge), or {@code null}.
      */
     void use(int slot, long now, InetSocketAddress edge) {
-        if (isProtected(slot) || maxProtected == 0) {
+        if (isProtected(slot)) {
             touch(slot, now, edge);
             return;
         }
@@ -317,11 +318,6 @@ final class SppFlowTable {
         unlink(slot);
         setProtected(slot, true);
         linkYoungest(slot);
-        if (counts[PROTECTED] > maxProtected) {
-            evictions++;
-            report(eldest[PROTECTED], false); // may move the promoted flow's slot; recent follows it
-            size = count;
-        }
     }
 
     /**
@@ -342,7 +338,8 @@ final class SppFlowTable {
      * Adds the flow of a header (read as words, starting with the magic number) through
      * {@code edge}, on probation and marked used at {@code now}, in place of the client's flow
      * if it has one; if the table is over its bound, evicts the least recently used flow on
-     * probation (never the new one), or else the least recently used protected flow.
+     * probation (never the new one), or the least recently used protected flow while probation
+     * is short of its reserve.
      *
      * @return the new flow's slot
      */
@@ -371,7 +368,8 @@ final class SppFlowTable {
         recentEdge = edge;
         if (count > maxEntries) {
             evictions++;
-            int victim = eldest[PROBATION] != i ? eldest[PROBATION] : eldest[PROTECTED];
+            boolean probationFull = counts[PROBATION] - 1 >= probationReserve || counts[PROTECTED] == 0;
+            int victim = probationFull ? eldest[PROBATION] : eldest[PROTECTED];
             report(victim, false); // may move the new flow's slot; recent follows it
         }
         size = count;

@@ -193,17 +193,24 @@ class SppFlowTableTest {
     }
 
     @Test
-    void theProtectedSegmentKeepsRoomForNewClients() {
-        SppFlowTable t = table(16, 12); // 14 protected at most, 2 always for probation
+    void protectedFlowsMakeRoomOnlyWhileProbationIsShortOfItsReserve() {
+        SppFlowTable t = table(16, 12); // probation's reserve: 2
         for (int i = 0; i < 20; i++) {
             InetSocketAddress c = addr("192.0.2." + (i + 1), 4000);
             put(t, c, PROXY, EDGE, t.now());
             t.use(find(t, c, PROXY, EDGE), t.now(), EDGE);
         }
-        assertEquals(14, t.size()); // the six least recently used established flows were evicted
-        assertEquals(6, t.evictions());
-        assertEquals(SppFlowTable.NONE, t.find(addr("192.0.2.6", 4000)));
+        assertEquals(16, t.size()); // probation empty: the four least recently used protected flows went
+        assertEquals(4, t.evictions());
+        assertEquals(SppFlowTable.NONE, t.find(addr("192.0.2.4", 4000)));
+        assertNotEquals(SppFlowTable.NONE, t.find(addr("192.0.2.5", 4000)));
+        for (int i = 0; i < 100; i++) { // a flood: once probation holds its reserve, it alone is evicted
+            put(t, addr("10.0.0." + i, 9), PROXY, EDGE, t.now());
+        }
+        assertEquals(104, t.evictions(), "two protected flows made room, then probation alone");
+        assertEquals(16, t.size());
         assertNotEquals(SppFlowTable.NONE, t.find(addr("192.0.2.7", 4000)));
+        assertEquals(SppFlowTable.NONE, t.find(addr("192.0.2.6", 4000)));
     }
 
     /**
@@ -311,11 +318,11 @@ class SppFlowTableTest {
         private final LinkedHashMap<InetSocketAddress, Flow> probation = new LinkedHashMap<>();
         private final LinkedHashMap<InetSocketAddress, Flow> protectedFlows = new LinkedHashMap<>();
         private final int max;
-        private final int maxProtected;
+        private final int reserve;
 
         Model(int max) {
             this.max = max;
-            this.maxProtected = max - Math.max(1, max / 8);
+            this.reserve = Math.max(1, max / 8);
         }
 
         Flow get(InetSocketAddress c) {
@@ -343,25 +350,17 @@ class SppFlowTableTest {
             protectedFlows.remove(c);
             probation.put(c, f);
             if (size() > max) {
-                evictEldest(probation.size() > 1 ? probation : protectedFlows, expected);
+                boolean probationFull = probation.size() - 1 >= reserve || protectedFlows.isEmpty();
+                evictEldest(probationFull ? probation : protectedFlows, expected);
             }
         }
 
         /** A datagram of a known flow: promotes it. */
         void use(InetSocketAddress c, long now, List<String> expected) {
             Flow f = get(c);
-            Flow used = new Flow(f.proxy, f.edge, now);
-            if (maxProtected == 0) {
-                probation.remove(c);
-                probation.put(c, used);
-                return;
-            }
             probation.remove(c);
             protectedFlows.remove(c);
-            protectedFlows.put(c, used);
-            if (protectedFlows.size() > maxProtected) {
-                evictEldest(protectedFlows, expected);
-            }
+            protectedFlows.put(c, new Flow(f.proxy, f.edge, now));
         }
 
         /** A reply: the flow stays in its segment. */
