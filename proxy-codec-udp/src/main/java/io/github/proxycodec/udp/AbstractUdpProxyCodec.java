@@ -288,14 +288,14 @@ public abstract sealed class AbstractUdpProxyCodec extends ChannelDuplexHandler
         promise.tryFailure(new UdpProxyException(reason, detail));
     }
 
-    /** Returns the readable length of an outbound message's payload. */
-    static int payloadLength(Object msg) {
+    /** Returns the payload of an outbound message: a {@link ProxiedReply} or an addressed envelope. */
+    static ByteBuf payloadOf(Object msg) {
         if (msg instanceof ByteBufHolder) {
-            return ((ByteBufHolder) msg).content().readableBytes();
+            return ((ByteBufHolder) msg).content();
         }
         @SuppressWarnings("unchecked")
         AddressedEnvelope<ByteBuf, ?> env = (AddressedEnvelope<ByteBuf, ?>) msg;
-        return env.content().readableBytes();
+        return env.content();
     }
 
     // ------------------------------------------------------------------ events

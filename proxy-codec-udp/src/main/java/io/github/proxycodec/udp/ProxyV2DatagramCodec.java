@@ -203,7 +203,7 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
                     "reply built from an SPP datagram cannot go through a PROXY v2 codec");
             return;
         }
-        send(ctx, reply, reply.content(), reply.client(), reply.edge(), null, promise);
+        send(ctx, reply, reply.client(), reply.edge(), null, promise);
     }
 
     @Override
@@ -218,12 +218,13 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
             }
             edge = to; // to the proxy itself, e.g. a health check answer
         }
-        send(ctx, env, env.content(), to, edge, env.sender(), promise);
+        send(ctx, env, to, edge, env.sender(), promise);
     }
 
     /** Sends the payload to {@code edge} with no header. Owns {@code msg}; its content moves to the packet. */
-    private void send(ChannelHandlerContext ctx, Object msg, ByteBuf payload, InetSocketAddress client,
-                      InetSocketAddress edge, InetSocketAddress sender, ChannelPromise promise) {
+    private void send(ChannelHandlerContext ctx, Object msg, InetSocketAddress client, InetSocketAddress edge,
+                      InetSocketAddress sender, ChannelPromise promise) {
+        ByteBuf payload = payloadOf(msg);
         int length = payload.readableBytes();
         int segment = SegmentedDatagrams.segmentSize(msg);
         int largest = segment != 0 ? Math.min(segment, length) : length; // the limit is per datagram sent
