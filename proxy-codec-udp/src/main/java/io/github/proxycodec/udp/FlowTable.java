@@ -3,7 +3,6 @@ package io.github.proxycodec.udp;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
@@ -79,6 +78,12 @@ final class FlowTable<F extends FlowTable.Node<F>> {
         F eldest;
         F youngest;
         int count;
+
+        void clear() {
+            eldest = null;
+            youngest = null;
+            count = 0;
+        }
     }
 
     private F[] buckets = newBuckets(INITIAL_BUCKETS);
@@ -211,7 +216,9 @@ final class FlowTable<F extends FlowTable.Node<F>> {
 
     /** Removes every node idle for at least the idle timeout. */
     void expireIdle(long now) {
-        if (expireIdle(probation, now) | expireIdle(protectedNodes, now)) {
+        boolean removed = expireIdle(probation, now);
+        removed |= expireIdle(protectedNodes, now); // both segments, whatever the first gave
+        if (removed) {
             size = count;
         }
     }
@@ -234,11 +241,8 @@ final class FlowTable<F extends FlowTable.Node<F>> {
     /** Removes every node without counting or reporting. */
     void clear() {
         buckets = newBuckets(INITIAL_BUCKETS);
-        for (Segment<F> segment : List.of(probation, protectedNodes)) {
-            segment.eldest = null;
-            segment.youngest = null;
-            segment.count = 0;
-        }
+        probation.clear();
+        protectedNodes.clear();
         recent = null;
         count = 0;
         size = 0;

@@ -141,7 +141,7 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
             packet.release();
             return null;
         }
-        return pass(packet, header.headerLength(), header, edge);
+        return passFromClient(packet, header.headerLength(), header, edge);
     }
 
     /** A datagram with no header: it belongs to whatever flow its edge port opened earlier. */
@@ -150,12 +150,12 @@ public final class ProxyV2DatagramCodec extends AbstractUdpProxyCodec {
         if (header == null) {
             return drop(packet, UdpDropReason.UNKNOWN_FLOW, null);
         }
-        return pass(packet, 0, header, edge);
+        return passFromClient(packet, 0, header, edge);
     }
 
     /** Passes the datagram on from the header's client, or for LOCAL from the proxy itself. */
-    private static ProxiedDatagram pass(DatagramPacket packet, int headerLength, ProxyHeader header,
-                                        InetSocketAddress edge) {
+    private static ProxiedDatagram passFromClient(DatagramPacket packet, int headerLength, ProxyHeader header,
+                                                  InetSocketAddress edge) {
         InetSocketAddress client = header.sourceAddress();
         if (client == null) {
             // LOCAL: the proxy's own datagram, e.g. a health check; its real addresses stand.

@@ -79,8 +79,10 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     private static final int FRAME_BLOCK = 16 * 1024;
 
     private final SppFlowTable flows;
-    /** The header of the datagram being read, and that of one a reply may be sent from in place. */
+    // The header of the datagram being read, the header of the reply being written, and the
+    // bytes in front of a payload that might be sent in place.
     private final SppWords inbound = new SppWords();
+    private final SppWords replyHeader = new SppWords();
     private final SppWords inPlaceCheck = new SppWords();
     /** The block replies are being cut from, or null. */
     private ByteBuf frames;
@@ -171,7 +173,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
                     "reply built from a PROXY v2 datagram has no SPP header for " + reply.client());
             return;
         }
-        frame(ctx, reply, reply.content(), new Route(reply.client(), reply.edge(), null, header, SppFlowTable.NONE), promise);
+        frame(ctx, reply, reply.content(), replyHeader.set(header), reply.edge(), promise);
     }
 
     @Override
@@ -190,10 +192,10 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         flows.touch(slot, now, edge); // a reply keeps the flow where it is: only the client's datagrams promote it
         int segment = SegmentedDatagrams.segmentSize(env);
         if (segment != 0 && env.content().readableBytes() > segment) {
-            frameSegments(ctx, env, edge, slot, segment, promise);
+            frameSegments(ctx, env, edge, flows.header(slot, replyHeader), segment, promise);
             return;
         }
-        frame(ctx, env, env.content(), new Route(client, edge, env.sender(), null, slot), promise);
+        frame(ctx, env, env.content(), flows.header(slot, replyHeader), edge, promise);
     }
 
     @Override
@@ -208,39 +210,29 @@ public final class SppCodec extends AbstractUdpProxyCodec {
     }
 
     /**
-     * Where one reply goes and which header it carries: {@code header} if given, else that of
-     * the flow in {@code slot}. Short-lived; escape analysis usually keeps it off the heap.
-     */
-    private record Route(InetSocketAddress client, InetSocketAddress edge, InetSocketAddress sender,
-                         SppHeader header, int slot) {
-    }
-
-    /**
      * Writes header + payload to the edge as one buffer. Owns {@code msg}: either its reference
      * goes on with the payload sent in place ({@link #inPlace}), or it is released once its
      * payload is copied behind the header (a datagram is small, and one contiguous buffer is
      * cheaper to build and to send than a composite); the buffer sent goes to the transport.
      */
-    private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, Route to, ChannelPromise promise) {
+    private void frame(ChannelHandlerContext ctx, Object msg, ByteBuf payload, SppWords header,
+                       InetSocketAddress edge, ChannelPromise promise) {
         int length = SppHeader.LENGTH + payload.readableBytes();
         if (length > config.maxReplyLength()) {
-            refuse(msg, promise, UdpDropReason.REPLY_TOO_LARGE, to.client(),
+            refuse(msg, promise, UdpDropReason.REPLY_TOO_LARGE, clientOf(msg),
                     length + " bytes with the SPP header, more than the " + config.maxReplyLength() + " allowed");
             return;
         }
-        ByteBuf framed = inPlace(payload, to, length);
+        InetSocketAddress sender = senderOf(msg);
+        ByteBuf framed = inPlace(payload, header, length);
         if (framed != null) {
             // msg's reference, which the payload shares with its whole datagram, goes with framed.
-            ctx.write(new DatagramPacket(framed, to.edge(), to.sender()), promise);
+            ctx.write(new DatagramPacket(framed, edge, sender), promise);
             return;
         }
         framed = frameBuffer(ctx, length);
         try {
-            if (to.header() == null) {
-                flows.writeHeader(to.slot(), framed);
-            } else {
-                to.header().writeTo(framed);
-            }
+            header.writeTo(framed);
             framed.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
         } catch (RuntimeException e) {
             framed.release();
@@ -248,7 +240,27 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         } finally {
             ReferenceCountUtil.release(msg);
         }
-        ctx.write(new DatagramPacket(framed, to.edge(), to.sender()), promise);
+        ctx.write(new DatagramPacket(framed, edge, sender), promise);
+    }
+
+    /** The client a reply is for: a {@link ProxiedReply}'s, or an envelope's recipient. */
+    private static InetSocketAddress clientOf(Object msg) {
+        if (msg instanceof ProxiedReply) {
+            return ((ProxiedReply) msg).client();
+        }
+        @SuppressWarnings("unchecked")
+        AddressedEnvelope<ByteBuf, InetSocketAddress> env = (AddressedEnvelope<ByteBuf, InetSocketAddress>) msg;
+        return env.recipient();
+    }
+
+    /** The local address a reply is sent from: an envelope's sender, or none for a {@link ProxiedReply}. */
+    private static InetSocketAddress senderOf(Object msg) {
+        if (msg instanceof ProxiedReply) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        AddressedEnvelope<ByteBuf, InetSocketAddress> env = (AddressedEnvelope<ByteBuf, InetSocketAddress>) msg;
+        return env.sender();
     }
 
     /**
@@ -260,7 +272,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
      * once its segments are copied; each buffer built goes to the transport with its packet.
      */
     private void frameSegments(ChannelHandlerContext ctx, AddressedEnvelope<ByteBuf, InetSocketAddress> env,
-                               InetSocketAddress edge, int slot, int segment, ChannelPromise promise) {
+                               InetSocketAddress edge, SppWords header, int segment, ChannelPromise promise) {
         int framedSegment = SppHeader.LENGTH + segment;
         if (framedSegment > config.maxReplyLength()) {
             refuse(env, promise, UdpDropReason.REPLY_TOO_LARGE, env.recipient(), "segments of " + framedSegment
@@ -273,7 +285,7 @@ public final class SppCodec extends AbstractUdpProxyCodec {
         try {
             for (int at = payload.readerIndex(), end = payload.writerIndex(); at < end; ) {
                 int bytes = Math.min(end - at, perSend * segment);
-                ByteBuf framed = framedSegments(ctx, payload, at, bytes, segment, slot);
+                ByteBuf framed = framedSegments(ctx, payload, at, bytes, segment, header);
                 writes.write(bytes > segment
                         ? SegmentedDatagrams.packet(framed, framedSegment, edge, env.sender())
                         : new DatagramPacket(framed, edge, env.sender()));
@@ -287,15 +299,15 @@ public final class SppCodec extends AbstractUdpProxyCodec {
 
     /**
      * Returns a new buffer with {@code bytes} bytes of {@code payload} from {@code at}, cut
-     * every {@code segment} bytes, each piece behind the header of the flow in {@code slot}.
+     * every {@code segment} bytes, each piece behind {@code header}.
      */
     private ByteBuf framedSegments(ChannelHandlerContext ctx, ByteBuf payload, int at, int bytes, int segment,
-                                   int slot) {
+                                   SppWords header) {
         int length = bytes + SegmentedDatagrams.count(bytes, segment) * SppHeader.LENGTH;
         ByteBuf framed = frameBuffer(ctx, length);
         try {
             for (int from = at, end = at + bytes; from < end; from += segment) {
-                flows.writeHeader(slot, framed);
+                header.writeTo(framed);
                 framed.writeBytes(payload, from, Math.min(segment, end - from));
             }
         } catch (RuntimeException e) {
@@ -312,16 +324,14 @@ public final class SppCodec extends AbstractUdpProxyCodec {
      * it are the reply's header. Returns {@code null} otherwise. The slice returned shares the
      * payload's reference; nothing is copied.
      */
-    private ByteBuf inPlace(ByteBuf payload, Route to, int length) {
+    private ByteBuf inPlace(ByteBuf payload, SppWords header, int length) {
         ByteBuf from = passedFrom;
         if (payload != passed || payload.readerIndex() != 0 || payload.refCnt() == 0) {
             return null;
         }
         int at = passedAt;
-        SppWords words = inPlaceCheck.read(from, at);
-        boolean own = to.header() == null ? flows.matches(to.slot(), words) : words.isHeader(to.header());
-        if (!own) {
-            return null;
+        if (!inPlaceCheck.read(from, at).sameAs(header)) {
+            return null; // the bytes in front are another client's header
         }
         passed = null; // sent once
         passedFrom = null;

@@ -38,11 +38,6 @@ import java.util.function.LongSupplier;
  */
 final class SppFlowTable {
 
-    /** Told about each flow removed by eviction or expiry (not by replacement or {@link #clear}). */
-    interface RemovalListener {
-        void removed(InetSocketAddress client, InetSocketAddress edge, boolean expired);
-    }
-
     /** No slot. */
     static final int NONE = -1;
 
@@ -104,18 +99,18 @@ final class SppFlowTable {
     private final int probationReserve;
     private final long idleNanos;
     private final LongSupplier clock;
-    private final RemovalListener listener;
+    private final FlowRemovalListener listener;
     private final long seed;
 
     private volatile long evictions;
     private volatile long expirations;
     private volatile int size;
 
-    SppFlowTable(int maxEntries, long idleNanos, LongSupplier clock, RemovalListener listener) {
+    SppFlowTable(int maxEntries, long idleNanos, LongSupplier clock, FlowRemovalListener listener) {
         this(maxEntries, idleNanos, clock, listener, ThreadLocalRandom.current().nextLong());
     }
 
-    SppFlowTable(int maxEntries, long idleNanos, LongSupplier clock, RemovalListener listener, long seed) {
+    SppFlowTable(int maxEntries, long idleNanos, LongSupplier clock, FlowRemovalListener listener, long seed) {
         if (maxEntries < 1 || idleNanos <= 0) {
             throw new IllegalArgumentException("maxEntries " + maxEntries + ", idleNanos " + idleNanos);
         }
@@ -236,21 +231,11 @@ final class SppFlowTable {
         return hi == (b0 << 16 | b8 >>> 48) && lo == (b8 << 16 | b16 >>> 48);
     }
 
-    /** Whether the flow in {@code slot} has exactly this header. */
-    boolean matches(int slot, SppWords h) {
+    /** Copies the header of the flow in {@code slot} into {@code into}; returns it. */
+    SppWords header(int slot, SppWords into) {
         int o = slot * WORDS;
         byte[] s = slots;
-        return get(s, o + W0) == h.b0 && get(s, o + W8) == h.b8 && get(s, o + W16) == h.b16
-                && get(s, o + W24) == h.b24 && get(s, o + W30) == h.b30;
-    }
-
-    /** Writes the header of the flow in {@code slot} to {@code out}. */
-    void writeHeader(int slot, ByteBuf out) {
-        int o = slot * WORDS;
-        byte[] s = slots;
-        long b30 = get(s, o + W30);
-        out.writeLong(get(s, o + W0)).writeLong(get(s, o + W8)).writeLong(get(s, o + W16))
-                .writeLong(get(s, o + W24)).writeInt((int) (b30 >>> 16)).writeShort((int) b30);
+        return into.set(get(s, o + W0), get(s, o + W8), get(s, o + W16), get(s, o + W24), get(s, o + W30));
     }
 
     /** The header of the flow in {@code slot}. */

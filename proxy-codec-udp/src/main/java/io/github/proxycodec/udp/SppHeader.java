@@ -193,6 +193,11 @@ public final class SppHeader {
         return b0 == this.b0 && b8 == this.b8 && b16 == this.b16 && b24 == this.b24 && b30 == this.b30;
     }
 
+    /** Copies the 38 bytes, as words, into {@code words}. */
+    void copyTo(SppWords words) {
+        words.set(b0, b8, b16, b24, b30);
+    }
+
     private static long word(byte[] raw, int at) {
         long v = 0;
         for (int i = 0; i < 8; i++) {

@@ -43,8 +43,30 @@ final class SppWords {
         return SppHeader.ofWords(b0, b8, b16, b24, b30);
     }
 
-    /** Whether {@code header} is these 38 bytes. */
-    boolean isHeader(SppHeader header) {
-        return header.matches(b0, b8, b16, b24, b30);
+    /** Sets these words to {@code header}'s; returns this. */
+    SppWords set(SppHeader header) {
+        header.copyTo(this);
+        return this;
+    }
+
+    /** Sets these words to the given ones; returns this. */
+    SppWords set(long w0, long w8, long w16, long w24, long w30) {
+        b0 = w0;
+        b8 = w8;
+        b16 = w16;
+        b24 = w24;
+        b30 = w30;
+        return this;
+    }
+
+    /** Whether {@code other} holds the same 38 bytes. */
+    boolean sameAs(SppWords other) {
+        return b0 == other.b0 && b8 == other.b8 && b16 == other.b16 && b24 == other.b24 && b30 == other.b30;
+    }
+
+    /** Writes the 38 bytes to {@code out}. */
+    void writeTo(ByteBuf out) {
+        out.writeLong(b0).writeLong(b8).writeLong(b16).writeLong(b24).writeInt((int) (b30 >>> 16))
+                .writeShort((int) b30);
     }
 }

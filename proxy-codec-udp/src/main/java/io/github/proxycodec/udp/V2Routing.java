@@ -35,7 +35,7 @@ abstract sealed class V2Routing permits V2Routing.PerDatagram, V2Routing.FirstDa
 
     /** Returns the strategy for {@code mode}; {@code removed} hears of every flow evicted or expired. */
     static V2Routing of(ProxyV2DatagramCodec.Mode mode, UdpProxyConfig config, LongSupplier clock,
-                        SppFlowTable.RemovalListener removed) {
+                        FlowRemovalListener removed) {
         return mode == ProxyV2DatagramCodec.Mode.PER_DATAGRAM
                 ? new PerDatagram(config, clock, removed) : new FirstDatagram(config, clock, removed);
     }
@@ -61,12 +61,20 @@ abstract sealed class V2Routing permits V2Routing.PerDatagram, V2Routing.FirstDa
     /** Returns the proxy address replies to {@code client} go to, or null if unknown. */
     abstract InetSocketAddress route(InetSocketAddress client);
 
-    /** The table whose size and removals the codec reports as its flows. */
-    abstract FlowTable<?> flows();
+    /** The table whose size and removals the codec reports as its flows: the routes, by default. */
+    FlowTable<?> flows() {
+        return routes;
+    }
 
-    abstract void expireIdle(long now);
+    /** Removes idle routes (and flows); their removals are reported to the codec. */
+    void expireIdle(long now) {
+        routes.expireIdle(now);
+    }
 
-    abstract void clear();
+    /** Forgets everything, without reports. */
+    void clear() {
+        routes.clear();
+    }
 
     /**
      * Marks the route of {@code client} used by one of its datagrams (promoting it if
@@ -87,7 +95,7 @@ abstract sealed class V2Routing permits V2Routing.PerDatagram, V2Routing.FirstDa
     /** Every datagram carries a header; the routes are the flows. */
     static final class PerDatagram extends V2Routing {
 
-        PerDatagram(UdpProxyConfig config, LongSupplier clock, SppFlowTable.RemovalListener removed) {
+        PerDatagram(UdpProxyConfig config, LongSupplier clock, FlowRemovalListener removed) {
             super(new FlowTable<>(config.maxFlows(), config.perDatagramIdleTimeout().toNanos(), clock,
                     (route, expired) -> removed.removed(route.key, route.edge, expired)));
         }
@@ -123,21 +131,6 @@ abstract sealed class V2Routing permits V2Routing.PerDatagram, V2Routing.FirstDa
             Route route = routes.get(client);
             return route == null ? null : route.edge;
         }
-
-        @Override
-        FlowTable<?> flows() {
-            return routes;
-        }
-
-        @Override
-        void expireIdle(long now) {
-            routes.expireIdle(now);
-        }
-
-        @Override
-        void clear() {
-            routes.clear();
-        }
     }
 
     /**
@@ -168,7 +161,7 @@ abstract sealed class V2Routing permits V2Routing.PerDatagram, V2Routing.FirstDa
 
         private final FlowTable<Flow> edgeFlows;
 
-        FirstDatagram(UdpProxyConfig config, LongSupplier clock, SppFlowTable.RemovalListener removed) {
+        FirstDatagram(UdpProxyConfig config, LongSupplier clock, FlowRemovalListener removed) {
             super(new FlowTable<>(config.maxFlows(), config.firstDatagramIdleTimeout().toNanos(), clock,
                     (route, expired) -> { }));
             this.edgeFlows = new FlowTable<>(config.maxFlows(), config.firstDatagramIdleTimeout().toNanos(), clock,
@@ -241,13 +234,13 @@ abstract sealed class V2Routing permits V2Routing.PerDatagram, V2Routing.FirstDa
 
         @Override
         void expireIdle(long now) {
-            routes.expireIdle(now);
+            super.expireIdle(now);
             edgeFlows.expireIdle(now);
         }
 
         @Override
         void clear() {
-            routes.clear();
+            super.clear();
             edgeFlows.clear();
         }
     }
