@@ -66,10 +66,15 @@ class FlowTableTest {
         assertEquals(10_001, table.evictions());
     }
 
+    /** A table of 16 nodes (probation's reserve: 2) that reports evictions by value. */
+    private FlowTable<N> sixteen() {
+        return new FlowTable<>(16, TimeUnit.SECONDS.toNanos(10), clock::nanoTime,
+                (n, expired) -> removed.add("evicted " + n.value));
+    }
+
     @Test
     void promotedNodesAreEvictedOnlyAfterEveryNodeOnProbation() {
-        FlowTable<N> t = new FlowTable<>(16, TimeUnit.SECONDS.toNanos(10), clock::nanoTime,
-                (n, expired) -> removed.add("evicted " + n.value));
+        FlowTable<N> t = sixteen();
         for (int i = 0; i < 5; i++) {
             N n = new N(addr("192.0.2." + (i + 1), 7), i);
             t.put(n);
@@ -89,8 +94,7 @@ class FlowTableTest {
 
     @Test
     void protectedNodesMakeRoomOnlyWhileProbationIsShortOfItsReserve() {
-        FlowTable<N> t = new FlowTable<>(16, TimeUnit.SECONDS.toNanos(10), clock::nanoTime,
-                (n, expired) -> removed.add("evicted " + n.value));
+        FlowTable<N> t = sixteen();
         for (int i = 0; i < 20; i++) {
             N n = new N(addr("192.0.2." + (i + 1), 7), i);
             t.put(n);

@@ -30,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * A flood of one-datagram spoofed clients between two datagrams of established clients: the
  * flow table's probation segment takes the flood, so a server push (a game tick, a DNS NOTIFY)
  * to an established client still finds its route and leaves with that client's own header.
+ * The application answers every datagram, as a DNS server would, so the spoofed clients get
+ * replies too: a reply must not promote a flow.
  */
 class SpoofedFloodTest {
 
@@ -40,16 +42,18 @@ class SpoofedFloodTest {
     @Test
     void pushesToEstablishedClientsSurviveAHundredThousandSpoofedOneShotClients() {
         SppCodec codec = new SppCodec(UdpProxyConfig.builder().maxFlows(1024).build());
-        EmbeddedChannel ch = new EmbeddedChannel(codec, new Swallow());
+        EmbeddedChannel ch = new EmbeddedChannel(codec, new Answer());
         InetSocketAddress[] clients = new InetSocketAddress[ESTABLISHED];
         for (int i = 0; i < ESTABLISHED; i++) {
             clients[i] = addr("192.0.2." + (i + 1), 20_000 + i);
             ch.writeInbound(spp(clients[i], CF, EDGE, "join"));
             ch.writeInbound(spp(clients[i], CF, EDGE, "move"));
         }
+        drain(ch);
         for (int i = 0; i < SPOOFED; i++) {
             InetSocketAddress spoofed = addr("10." + (i >> 16) + "." + (i >> 8 & 255) + "." + (i & 255), 1 + i % 60_000);
             ch.writeInbound(spp(spoofed, CF, EDGE, "x"));
+            drain(ch);
             if (i % 2_000 == 0) {
                 pushToAll(ch, clients, "tick " + i); // pushes between the flood's datagrams, too
             }
@@ -81,14 +85,16 @@ class SpoofedFloodTest {
     @Test
     void perDatagramRoutesOfEstablishedClientsSurviveTheFlood() {
         ProxyV2DatagramCodec codec = new ProxyV2DatagramCodec(v2Config(), ProxyV2DatagramCodec.Mode.PER_DATAGRAM);
-        EmbeddedChannel ch = new EmbeddedChannel(codec, new Swallow());
+        EmbeddedChannel ch = new EmbeddedChannel(codec, new Answer());
         InetSocketAddress[] clients = established();
         for (InetSocketAddress client : clients) {
             ch.writeInbound(v2(client, DNSDIST, "query"));
             ch.writeInbound(v2(client, DNSDIST, "query"));
         }
+        drain(ch);
         for (int i = 0; i < SPOOFED; i++) {
             ch.writeInbound(v2(spoofed(i), DNSDIST, "x"));
+            drain(ch);
             if (i % 2_000 == 0) {
                 pushToAll(ch, clients, i2 -> DNSDIST);
             }
@@ -101,14 +107,18 @@ class SpoofedFloodTest {
     @Test
     void firstDatagramFlowsOfEstablishedClientsSurviveTheFlood() {
         ProxyV2DatagramCodec codec = new ProxyV2DatagramCodec(v2Config(), ProxyV2DatagramCodec.Mode.FIRST_DATAGRAM);
-        EmbeddedChannel ch = new EmbeddedChannel(codec, new Swallow());
+        EmbeddedChannel ch = new EmbeddedChannel(codec, new Answer());
         InetSocketAddress[] clients = established();
         for (int i = 0; i < ESTABLISHED; i++) {
             ch.writeInbound(v2(clients[i], edgePort(i), "hello"));
             ch.writeInbound(Udp.datagram(Udp.ascii("state"), edgePort(i)));
         }
+        drain(ch);
         for (int i = 0; i < SPOOFED; i++) {
-            ch.writeInbound(v2(spoofed(i), edgePort(ESTABLISHED + i), "x"));
+            // Spectrum's way: the header alone, then the client's one datagram, which is its first.
+            ch.writeInbound(v2(spoofed(i), edgePort(ESTABLISHED + i), ""));
+            ch.writeInbound(Udp.datagram(Udp.ascii("x"), edgePort(ESTABLISHED + i)));
+            drain(ch);
             if (i % 2_000 == 0) {
                 pushToAll(ch, clients, SpoofedFloodTest::edgePort);
             }
@@ -164,11 +174,23 @@ class SpoofedFloodTest {
         }
     }
 
-    /** The application: reads and releases every datagram. */
-    private static final class Swallow extends ChannelInboundHandlerAdapter {
+    /** Releases the answers sent so far. */
+    private static void drain(EmbeddedChannel ch) {
+        for (Object out; (out = ch.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(out);
+        }
+    }
+
+    /** The application: answers every datagram to its sender, and releases it. */
+    private static final class Answer extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
+            ProxiedDatagram in = (ProxiedDatagram) msg;
+            try {
+                ctx.writeAndFlush(new DatagramPacket(buf("ack"), in.sender()));
+            } finally {
+                in.release();
+            }
         }
     }
 }
