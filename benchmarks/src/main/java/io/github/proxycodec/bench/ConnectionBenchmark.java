@@ -1,6 +1,5 @@
 package io.github.proxycodec.bench;
 
-import io.github.proxycodec.ByteToMessageDecoderHandler;
 import io.github.proxycodec.ProxyProtocol;
 import io.github.proxycodec.ProxyProtocolConfig;
 import io.github.proxycodec.ProxyProtocolHandler;
@@ -37,9 +36,7 @@ import java.util.concurrent.TimeUnit;
  * a Netty user writes (turn the message into an address, keep it on the channel, release it).
  * Trust checks are off on our side ({@link TrustedProxies#any()}), since Netty has none; the
  * {@code trust} parameter gives that list fixed or through a {@link ReloadableTrust}, to show
- * what a list replaceable while serving costs per connection. {@code byteToMessageDecoder} is our
- * handler's logic on Netty's {@link io.netty.handler.codec.ByteToMessageDecoder} buffering
- * ({@link ByteToMessageDecoderHandler}, benchmark-only), to weigh the hand-written cumulation.
+ * what a list replaceable while serving costs per connection.
  *
  * <p>B/op depends on what C2's escape analysis removes, so it can differ by 24 or 32 B between
  * forks and builds with no object added: the {@link io.github.proxycodec.ProxyProtocolEvent}
@@ -88,15 +85,6 @@ public class ConnectionBenchmark {
     public InetSocketAddress proxyCodec() {
         OursSink sink = new OursSink();
         EmbeddedChannel ch = new EmbeddedChannel(new ProxyProtocolHandler(config), sink);
-        ch.writeInbound(bytes.retainedDuplicate());
-        ch.finishAndReleaseAll();
-        return sink.client;
-    }
-
-    @Benchmark
-    public InetSocketAddress byteToMessageDecoder() {
-        OursSink sink = new OursSink();
-        EmbeddedChannel ch = new EmbeddedChannel(new ByteToMessageDecoderHandler(config), sink);
         ch.writeInbound(bytes.retainedDuplicate());
         ch.finishAndReleaseAll();
         return sink.client;
