@@ -4,7 +4,7 @@ import io.github.proxycodec.ProxyHeader.Command;
 import io.github.proxycodec.ProxyHeader.Family;
 import io.github.proxycodec.ProxyHeader.Transport;
 import io.github.proxycodec.ProxyHeader.Version;
-import io.github.proxycodec.testing.Vector;
+import io.github.proxycodec.testing.Hex;
 import io.netty.util.NetUtil;
 
 import java.io.IOException;
@@ -188,7 +188,7 @@ final class VectorComments {
             return v.substring(1, v.length() - 1).getBytes(StandardCharsets.UTF_8);
         }
         if (v.startsWith("0x")) {
-            return Vector.hex(v.substring(2));
+            return Hex.decode(v.substring(2));
         }
         throw new IllegalStateException("unsupported TLV value notation: " + v);
     }

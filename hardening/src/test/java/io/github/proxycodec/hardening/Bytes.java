@@ -1,5 +1,6 @@
 package io.github.proxycodec.hardening;
 
+import io.github.proxycodec.testing.Hex;
 import io.netty.util.NetUtil;
 
 import java.io.ByteArrayOutputStream;
@@ -15,7 +16,7 @@ import java.util.zip.CRC32C;
 final class Bytes {
 
     /** The 12-byte PROXY v2 signature. */
-    static final byte[] V2_SIGNATURE = hex("0D0A0D0A000D0A515549540A");
+    static final byte[] V2_SIGNATURE = Hex.decode("0D0A0D0A000D0A515549540A");
     /** Version 2, command PROXY. */
     static final int PROXY = 0x21;
     /** Version 2, command LOCAL. */
@@ -30,15 +31,6 @@ final class Bytes {
 
     static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    static byte[] hex(String s) {
-        String h = s.replaceAll("\\s+", "");
-        byte[] out = new byte[h.length() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
-        }
-        return out;
     }
 
     static byte[] concat(byte[]... parts) {

@@ -5,6 +5,7 @@ import io.github.proxycodec.ProxyProtocolConfig.HeaderPolicy;
 import io.github.proxycodec.ProxyProtocolConfig.UntrustedPolicy;
 import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.github.proxycodec.TrustedProxies;
+import io.github.proxycodec.testing.Hex;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -18,7 +19,6 @@ import static io.github.proxycodec.hardening.Bytes.PROXY;
 import static io.github.proxycodec.hardening.Bytes.ascii;
 import static io.github.proxycodec.hardening.Bytes.concat;
 import static io.github.proxycodec.hardening.Bytes.flip;
-import static io.github.proxycodec.hardening.Bytes.hex;
 import static io.github.proxycodec.hardening.Bytes.repeat;
 import static io.github.proxycodec.hardening.Bytes.tlv;
 import static io.github.proxycodec.hardening.Bytes.tlvWithLength;
@@ -110,7 +110,7 @@ final class TcpCorpus {
         add(c, "v1_lf_without_cr", ascii("PROXY TCP4 192.0.2.10 198.51.100.1 12345 443\n"), Reason.V1_MALFORMED);
         add(c, "v1_cr_without_lf", ascii("PROXY TCP4 192.0.2.10 198.51.100.1 12345 443\rX"), Reason.V1_MALFORMED);
         add(c, "v1_lf_inside_line", ascii("PROXY TCP4 192.0.2.10\n198.51.100.1 12345 443\r\n"), Reason.V1_MALFORMED);
-        add(c, "v1_binary_after_prefix", concat(ascii("PROXY "), hex("00FF00FF")), Reason.V1_MALFORMED);
+        add(c, "v1_binary_after_prefix", concat(ascii("PROXY "), Hex.decode("00FF00FF")), Reason.V1_MALFORMED);
         // Length
         add(c, "v1_no_crlf_within_107_bytes", concat(ascii("PROXY TCP4 "), repeat('1', 200)), Reason.V1_TOO_LONG);
         add(c, "v1_unknown_line_of_108_bytes",
@@ -126,7 +126,7 @@ final class TcpCorpus {
         add(c, "v1_tcp4_with_ipv6_source", ascii("PROXY TCP4 2001:db8::10" + V1_TAIL), Reason.V1_INVALID_ADDRESS);
         add(c, "v1_tcp4_destination_octet_300", ascii("PROXY TCP4 192.0.2.10 198.51.100.300 12345 443\r\n"),
                 Reason.V1_INVALID_ADDRESS);
-        add(c, "v1_tcp4_address_with_nul", concat(ascii("PROXY TCP4 192.0.2.1"), hex("00"), ascii(V1_TAIL)),
+        add(c, "v1_tcp4_address_with_nul", concat(ascii("PROXY TCP4 192.0.2.1"), Hex.decode("00"), ascii(V1_TAIL)),
                 Reason.V1_INVALID_ADDRESS);
         add(c, "v1_tcp6_with_ipv4_source", ascii("PROXY TCP6 192.0.2.10 2001:db8::1 12345 443\r\n"),
                 Reason.V1_INVALID_ADDRESS);
@@ -201,8 +201,8 @@ final class TcpCorpus {
         add(c, "v2_length_over_configured_cap_64", v2(PROXY, 0x11, INET_BLOCK, tlv(0x04, new byte[34])),
                 Reason.V2_TOO_LONG, b -> b.maxV2HeaderLength(64));
         // TLVs
-        add(c, "v2_tlv_header_cut_to_1_byte", v2(PROXY, 0x11, INET_BLOCK, hex("04")), Reason.V2_TLV_MALFORMED);
-        add(c, "v2_tlv_header_cut_to_2_bytes", v2(PROXY, 0x11, INET_BLOCK, hex("0400")), Reason.V2_TLV_MALFORMED);
+        add(c, "v2_tlv_header_cut_to_1_byte", v2(PROXY, 0x11, INET_BLOCK, Hex.decode("04")), Reason.V2_TLV_MALFORMED);
+        add(c, "v2_tlv_header_cut_to_2_bytes", v2(PROXY, 0x11, INET_BLOCK, Hex.decode("0400")), Reason.V2_TLV_MALFORMED);
         add(c, "v2_tlv_length_one_past_header_end", v2(PROXY, 0x11, INET_BLOCK, tlvWithLength(0x01, 3, ascii("h2"))),
                 Reason.V2_TLV_MALFORMED);
         add(c, "v2_tlv_length_65535", v2(PROXY, 0x11, INET_BLOCK, tlvWithLength(0xE0, 0xFFFF, new byte[8])),
@@ -220,19 +220,19 @@ final class TcpCorpus {
         add(c, "v2_crc32c_covers_the_address_block", flip(crc, 16, 0x80), Reason.V2_CRC_MISMATCH);
         add(c, "v2_crc32c_covers_later_tlvs", flip(crc, 38, 0x01), Reason.V2_CRC_MISMATCH);
         add(c, "v2_crc32c_computed_without_zeroing_its_value",
-                withCrcOverValue(v2(PROXY, 0x11, INET_BLOCK, tlv(0x03, hex("DEADBEEF")))), Reason.V2_CRC_MISMATCH);
+                withCrcOverValue(v2(PROXY, 0x11, INET_BLOCK, tlv(0x03, Hex.decode("DEADBEEF")))), Reason.V2_CRC_MISMATCH);
         add(c, "v2_authority_256_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x02, repeat('a', 256))),
                 Reason.V2_TLV_TOO_LONG);
         add(c, "v2_unique_id_129_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x05, new byte[129])),
                 Reason.V2_TLV_TOO_LONG);
         add(c, "v2_ssl_tlv_empty", v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, new byte[0])), Reason.V2_TLV_MALFORMED);
-        add(c, "v2_ssl_tlv_of_4_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, hex("01000000"))),
+        add(c, "v2_ssl_tlv_of_4_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, Hex.decode("01000000"))),
                 Reason.V2_TLV_MALFORMED);
         add(c, "v2_ssl_sub_tlv_runs_past_ssl_end",
-                v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, concat(hex("0100000000"), tlvWithLength(0x21, 8, ascii("TLSv1.3"))))),
+                v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, concat(Hex.decode("0100000000"), tlvWithLength(0x21, 8, ascii("TLSv1.3"))))),
                 Reason.V2_TLV_MALFORMED);
         add(c, "v2_ssl_sub_tlv_header_cut_to_2_bytes",
-                v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, concat(hex("0100000000"), hex("2100")))),
+                v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, concat(Hex.decode("0100000000"), Hex.decode("2100")))),
                 Reason.V2_TLV_MALFORMED);
         // Transport and configuration
         add(c, "v2_dgram_inet_on_tcp", v2(PROXY, 0x12, INET_BLOCK), Reason.TRANSPORT_NOT_ALLOWED);
@@ -246,7 +246,7 @@ final class TcpCorpus {
     private static void connectionCases(List<Case> c) {
         add(c, "tcp_http_request_instead_of_header", ascii("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"),
                 Reason.NOT_A_PROXY_HEADER);
-        add(c, "tcp_tls_client_hello_instead_of_header", hex("160301020001000100"), Reason.NOT_A_PROXY_HEADER);
+        add(c, "tcp_tls_client_hello_instead_of_header", Hex.decode("160301020001000100"), Reason.NOT_A_PROXY_HEADER);
         add(c, "tcp_ssh_banner_instead_of_header", ascii("SSH-2.0-OpenSSH_9.9\r\n"), Reason.NOT_A_PROXY_HEADER);
         add(c, "tcp_crlf_then_text_is_not_a_v2_signature", ascii("\r\nPING\r\n"), Reason.NOT_A_PROXY_HEADER);
         add(c, "tcp_optional_policy_still_refuses_a_bad_v1_header", ascii("PROXY TCP4 192.0.2.256" + V1_TAIL),

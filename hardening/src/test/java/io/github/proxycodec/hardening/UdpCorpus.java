@@ -1,6 +1,7 @@
 package io.github.proxycodec.hardening;
 
 import io.github.proxycodec.ProxyProtocolException.Reason;
+import io.github.proxycodec.testing.Hex;
 import io.github.proxycodec.udp.UdpDropReason;
 
 import java.net.InetSocketAddress;
@@ -14,7 +15,6 @@ import static io.github.proxycodec.hardening.Bytes.PROXY;
 import static io.github.proxycodec.hardening.Bytes.ascii;
 import static io.github.proxycodec.hardening.Bytes.concat;
 import static io.github.proxycodec.hardening.Bytes.flip;
-import static io.github.proxycodec.hardening.Bytes.hex;
 import static io.github.proxycodec.hardening.Bytes.inet;
 import static io.github.proxycodec.hardening.Bytes.inet6;
 import static io.github.proxycodec.hardening.Bytes.repeat;
@@ -61,7 +61,7 @@ final class UdpCorpus {
         }
     }
 
-    private static final byte[] DNS_QUERY = hex("12340100000100000000000003777777076578616d706c6503636f6d0000010001");
+    private static final byte[] DNS_QUERY = Hex.decode("12340100000100000000000003777777076578616d706c6503636f6d0000010001");
     private static final byte[] INET_DGRAM = inet("192.0.2.10", "198.51.100.1", 12345, 53);
 
     private UdpCorpus() {
@@ -100,10 +100,10 @@ final class UdpCorpus {
                 UdpDropReason.BAD_MAGIC);
         add(c, "spp_bare_payload_without_header", s, concat(DNS_QUERY, DNS_QUERY), UdpDropReason.BAD_MAGIC);
         add(c, "spp_empty_datagram", s, new byte[0], UdpDropReason.TOO_SHORT);
-        add(c, "spp_magic_only", s, hex("56EC"), UdpDropReason.TOO_SHORT);
+        add(c, "spp_magic_only", s, Hex.decode("56EC"), UdpDropReason.TOO_SHORT);
         add(c, "spp_header_cut_to_37_bytes", s,
                 Arrays.copyOf(spp(0x56EC, "192.0.2.10", "198.51.100.1", 12345, 53), 37), UdpDropReason.TOO_SHORT);
-        add(c, "spp_short_datagram_with_bad_magic_is_too_short_first", s, hex("0000"), UdpDropReason.TOO_SHORT);
+        add(c, "spp_short_datagram_with_bad_magic_is_too_short_first", s, Hex.decode("0000"), UdpDropReason.TOO_SHORT);
         add(c, "spp_client_address_unspecified_ipv6", s, sppWith(0x56EC, "::", "198.51.100.1", 12345, 53),
                 UdpDropReason.UNSPECIFIED_ADDRESS);
         add(c, "spp_client_address_unspecified_ipv4_mapped", s, sppWith(0x56EC, "0.0.0.0", "198.51.100.1", 12345, 53),
@@ -117,7 +117,7 @@ final class UdpCorpus {
         byte[] good = sppWith(0x56EC, "192.0.2.10", "198.51.100.1", 12345, 53);
         c.add(new Case("spp_from_untrusted_sender", s, good, STRANGER, UdpDropReason.UNTRUSTED_SENDER, null));
         c.add(new Case("spp_from_untrusted_ipv6_sender", s, good, STRANGER6, UdpDropReason.UNTRUSTED_SENDER, null));
-        c.add(new Case("spp_untrusted_sender_is_checked_before_the_magic", s, hex("0000"), STRANGER,
+        c.add(new Case("spp_untrusted_sender_is_checked_before_the_magic", s, Hex.decode("0000"), STRANGER,
                 UdpDropReason.UNTRUSTED_SENDER, null));
     }
 
@@ -194,7 +194,7 @@ final class UdpCorpus {
         byte[] crc = withCrc(v2(PROXY, 0x12, INET_DGRAM, tlv(0x03, new byte[4])), 31);
         add(c, "ppv2_first_datagram_crc32c_mismatch", f, flip(crc, 31, 0x80),
                 UdpDropReason.INVALID_HEADER, Reason.V2_CRC_MISMATCH);
-        add(c, "ppv2_first_datagram_ssl_tlv_of_4_bytes", f, v2(PROXY, 0x12, INET_DGRAM, tlv(0x20, hex("01000000"))),
+        add(c, "ppv2_first_datagram_ssl_tlv_of_4_bytes", f, v2(PROXY, 0x12, INET_DGRAM, tlv(0x20, Hex.decode("01000000"))),
                 UdpDropReason.INVALID_HEADER, Reason.V2_TLV_MALFORMED);
         add(c, "ppv2_first_datagram_unique_id_129_bytes", f, v2(PROXY, 0x12, INET_DGRAM, tlv(0x05, new byte[129])),
                 UdpDropReason.INVALID_HEADER, Reason.V2_TLV_TOO_LONG);

@@ -46,9 +46,8 @@ public final class Vector {
         }
     }
 
-    /** Parses the {@code .hex} text format. */
+    /** Parses the {@code .hex} text format: {@link Hex#decode} for the bytes, the comments for the facts. */
     public static Vector parse(String name, String text) {
-        StringBuilder hex = new StringBuilder();
         int headerLength = -1;
         List<String> decoded = new ArrayList<>();
         for (String line : text.split("\n")) {
@@ -62,24 +61,9 @@ public final class Vector {
                 if (d >= 0) {
                     decoded.add(s.substring(d + "decoded:".length()).trim());
                 }
-            } else {
-                hex.append(s.replaceAll("\\s+", ""));
             }
         }
-        return new Vector(name, hex(hex.toString()), headerLength, Collections.unmodifiableList(decoded));
-    }
-
-    /** Decodes a hex string (whitespace allowed). */
-    public static byte[] hex(String s) {
-        String h = s.replaceAll("\\s+", "");
-        if (h.length() % 2 != 0) {
-            throw new IllegalArgumentException("odd hex length");
-        }
-        byte[] out = new byte[h.length() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
-        }
-        return out;
+        return new Vector(name, Hex.decode(text), headerLength, Collections.unmodifiableList(decoded));
     }
 
     /** Returns the vector's name. */
