@@ -3,10 +3,6 @@ package io.github.proxycodec.testing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -35,15 +31,7 @@ public final class Vector {
 
     /** Loads {@code vectors/<name>.hex} from the test class path, e.g. {@code "crafted/v2_tcp4"}. */
     public static Vector load(String name) {
-        String path = "/vectors/" + name + ".hex";
-        try (InputStream in = Vector.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalArgumentException("no vector " + path);
-            }
-            return parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(name, VectorFiles.text(name));
     }
 
     /** Parses the {@code .hex} text format: {@link Hex#decode} for the bytes, the comments for the facts. */
