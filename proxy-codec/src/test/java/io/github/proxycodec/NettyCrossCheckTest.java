@@ -24,9 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.github.proxycodec.V2Bytes.bytes;
-import static io.github.proxycodec.V2Bytes.concat;
-import static io.github.proxycodec.V2Bytes.tlv;
+import static io.github.proxycodec.testing.ByteArrays.bytes;
+import static io.github.proxycodec.testing.ByteArrays.concat;
+import static io.github.proxycodec.testing.V2Bytes.tlv;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,6 @@
 package io.github.proxycodec;
 
+import io.github.proxycodec.testing.V2Bytes;
 import io.github.proxycodec.testing.Vector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

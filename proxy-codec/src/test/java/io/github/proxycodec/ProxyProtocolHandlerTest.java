@@ -4,6 +4,7 @@ import io.github.proxycodec.ProxyProtocolConfig.HeaderPolicy;
 import io.github.proxycodec.ProxyProtocolConfig.UntrustedPolicy;
 import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.github.proxycodec.testing.PeerChannel;
+import io.github.proxycodec.testing.V2Bytes;
 import io.github.proxycodec.testing.Vector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -177,7 +178,7 @@ class ProxyProtocolHandlerTest {
     @Test
     void v2HeaderOverTheCapIsRefusedFromItsFixedPart() {
         PeerChannel ch = channel(trustLoopback().maxV2HeaderLength(64).build());
-        byte[] fixed = Vector.hex("0d0a0d0a000d0a515549540a 2111 0100"); // declares 256 bytes
+        byte[] fixed = V2Bytes.headerWithLength(V2Bytes.PROXY, 0x11, 256); // the fixed part alone
         ch.read(fixed);
         assertRefused(ch, Reason.V2_TOO_LONG);
     }

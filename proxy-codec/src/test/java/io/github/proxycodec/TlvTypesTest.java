@@ -1,5 +1,6 @@
 package io.github.proxycodec;
 
+import io.github.proxycodec.testing.Hex;
 import io.github.proxycodec.testing.PeerChannel;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
@@ -30,17 +31,7 @@ class TlvTypesTest {
     /** The test certificate's DER, from the hex resource. */
     static byte[] certificate() {
         try (InputStream in = TlvTypesTest.class.getResourceAsStream("/certs/client-example.der.hex")) {
-            StringBuilder hex = new StringBuilder();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
-                if (!line.startsWith("#")) {
-                    hex.append(line.strip());
-                }
-            }
-            byte[] out = new byte[hex.length() / 2];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
-            }
-            return out;
+            return Hex.decode(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw new AssertionError(e);
         }

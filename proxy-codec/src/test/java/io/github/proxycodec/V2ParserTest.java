@@ -17,20 +17,20 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-import static io.github.proxycodec.V2Bytes.LOCAL;
-import static io.github.proxycodec.V2Bytes.PROXY;
-import static io.github.proxycodec.V2Bytes.SIGNATURE;
-import static io.github.proxycodec.V2Bytes.bytes;
-import static io.github.proxycodec.V2Bytes.concat;
-import static io.github.proxycodec.V2Bytes.header;
-import static io.github.proxycodec.V2Bytes.headerWithLength;
-import static io.github.proxycodec.V2Bytes.inet;
-import static io.github.proxycodec.V2Bytes.inet6;
-import static io.github.proxycodec.V2Bytes.repeat;
-import static io.github.proxycodec.V2Bytes.tlv;
-import static io.github.proxycodec.V2Bytes.tlvWithLength;
-import static io.github.proxycodec.V2Bytes.unix;
-import static io.github.proxycodec.V2Bytes.withCrc32c;
+import static io.github.proxycodec.testing.ByteArrays.bytes;
+import static io.github.proxycodec.testing.ByteArrays.concat;
+import static io.github.proxycodec.testing.ByteArrays.repeat;
+import static io.github.proxycodec.testing.V2Bytes.LOCAL;
+import static io.github.proxycodec.testing.V2Bytes.PROXY;
+import static io.github.proxycodec.testing.V2Bytes.SIGNATURE;
+import static io.github.proxycodec.testing.V2Bytes.header;
+import static io.github.proxycodec.testing.V2Bytes.headerWithLength;
+import static io.github.proxycodec.testing.V2Bytes.inet;
+import static io.github.proxycodec.testing.V2Bytes.inet6;
+import static io.github.proxycodec.testing.V2Bytes.tlv;
+import static io.github.proxycodec.testing.V2Bytes.tlvWithLength;
+import static io.github.proxycodec.testing.V2Bytes.unix;
+import static io.github.proxycodec.testing.V2Bytes.withCrc32c;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,11 +46,9 @@ class V2ParserTest {
     private static final ProxyHeaderParser WITH_DGRAM = ProxyHeaderParser.builder().allowDatagramTransport(true).build();
 
     /** 192.0.2.10:12345 -> 198.51.100.20:443. */
-    private static final byte[] ADDR4 = inet(new int[] {192, 0, 2, 10}, new int[] {198, 51, 100, 20}, 12345, 443);
+    private static final byte[] ADDR4 = inet("192.0.2.10", "198.51.100.20", 12345, 443);
     /** 2001:db8::10 -> 2001:db8::20, ports 23456 -> 8443. */
-    private static final byte[] ADDR6 = inet6(
-            bytes(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10),
-            bytes(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20), 23456, 8443);
+    private static final byte[] ADDR6 = inet6("2001:db8::10", "2001:db8::20", 23456, 8443);
 
     // ------------------------------------------------------------ signature and detection
 
@@ -224,7 +222,7 @@ class V2ParserTest {
 
     @Test
     void inetAddressesAndPortsAreBigEndian() {
-        byte[] block = inet(new int[] {10, 0, 0, 1}, new int[] {255, 255, 255, 255}, 0xFFFF, 0);
+        byte[] block = inet("10.0.0.1", "255.255.255.255", 0xFFFF, 0);
         ProxyHeader h = parse(PARSER, header(PROXY, 0x11, block));
         assertEquals(new InetSocketAddress(VectorComments.literal("10.0.0.1"), 65535), h.sourceAddress());
         assertEquals(new InetSocketAddress(VectorComments.literal("255.255.255.255"), 0), h.destinationAddress());

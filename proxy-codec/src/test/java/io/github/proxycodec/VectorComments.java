@@ -4,26 +4,18 @@ import io.github.proxycodec.ProxyHeader.Command;
 import io.github.proxycodec.ProxyHeader.Family;
 import io.github.proxycodec.ProxyHeader.Transport;
 import io.github.proxycodec.ProxyHeader.Version;
-import io.github.proxycodec.testing.Vector;
+import io.github.proxycodec.testing.Hex;
+import io.github.proxycodec.testing.VectorFiles;
 import io.netty.util.NetUtil;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * What a vector file's comments say its header decodes to, read independently of the parser
@@ -74,27 +66,9 @@ final class VectorComments {
     private VectorComments() {
     }
 
-    /** Every vector name under {@code vectors/}, e.g. {@code haproxy-v2-tcp4}, {@code crafted/v1_tcp4}. */
-    static List<String> allVectorNames() {
-        try {
-            Path root = Paths.get(VectorComments.class.getResource("/vectors").toURI());
-            try (Stream<Path> files = Files.walk(root)) {
-                return files.filter(p -> p.toString().endsWith(".hex"))
-                        .map(p -> root.relativize(p).toString().replace('\\', '/'))
-                        .map(s -> s.substring(0, s.length() - ".hex".length()))
-                        .sorted()
-                        .collect(Collectors.toList());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Returns the {@code # transport:} comment ({@code tcp}, {@code udp}), or null if absent. */
     static String wireTransport(String name) {
-        for (String line : text(name).split("\n")) {
+        for (String line : VectorFiles.text(name).split("\n")) {
             Matcher m = TRANSPORT.matcher(line.trim());
             if (m.matches()) {
                 return m.group(1);
@@ -103,17 +77,9 @@ final class VectorComments {
         return null;
     }
 
-    private static String text(String name) {
-        try (InputStream in = VectorComments.class.getResourceAsStream("/vectors/" + name + ".hex")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Reads the comments of the good vector {@code vectors/<name>.hex}. */
     static VectorComments of(String name) {
-        String text = text(name);
+        String text = VectorFiles.text(name);
         VectorComments c = new VectorComments();
         boolean inSsl = false;
         for (String raw : text.split("\n")) {
@@ -188,7 +154,7 @@ final class VectorComments {
             return v.substring(1, v.length() - 1).getBytes(StandardCharsets.UTF_8);
         }
         if (v.startsWith("0x")) {
-            return Vector.hex(v.substring(2));
+            return Hex.decode(v.substring(2));
         }
         throw new IllegalStateException("unsupported TLV value notation: " + v);
     }

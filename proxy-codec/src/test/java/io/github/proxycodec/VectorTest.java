@@ -6,6 +6,7 @@ import io.github.proxycodec.ProxyHeader.Transport;
 import io.github.proxycodec.ProxyHeader.Version;
 import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.github.proxycodec.testing.Vector;
+import io.github.proxycodec.testing.VectorFiles;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
@@ -56,7 +57,7 @@ class VectorTest {
 
     /** TCP vectors: not SPP, not captured over UDP. */
     static List<String> tcpVectors() {
-        return VectorComments.allVectorNames().stream()
+        return VectorFiles.names().stream()
                 .filter(n -> !n.startsWith("crafted/spp-"))
                 .filter(n -> !"udp".equals(VectorComments.wireTransport(n)))
                 .collect(Collectors.toList());

@@ -2,10 +2,10 @@ package io.github.proxycodec.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.proxycodec.testing.Vector;
+import io.github.proxycodec.testing.VectorFiles;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 import static io.github.proxycodec.examples.Cli.only;
@@ -16,10 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DecodeTest {
 
     /** The vector file's text, exactly as a user would pipe it. */
-    private static byte[] hexFile(String name) throws IOException {
-        try (InputStream in = Vector.class.getResourceAsStream("/vectors/" + name + ".hex")) {
-            return in.readAllBytes();
-        }
+    private static byte[] hexFile(String name) {
+        return VectorFiles.text(name).getBytes(StandardCharsets.UTF_8);
     }
 
     private static JsonNode decodeHex(String vector) throws IOException {

@@ -1,7 +1,7 @@
 package io.github.proxycodec.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.netty.channel.epoll.Epoll;
+import io.github.proxycodec.testing.Transports;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,7 +55,7 @@ class ProcessTest {
             assertEquals(143, p.exitValue(), "128 + SIGTERM");
             String err = java.nio.file.Files.readString(stderr.toPath());
             assertFalse(err.contains("Exception") || err.contains("\tat "), err);
-            assertTrue(err.contains("tcp-origin: " + (Epoll.isAvailable() ? "epoll" : "nio")), err);
+            assertTrue(err.contains("tcp-origin: " + Transports.preferred().name().toLowerCase(Locale.ROOT)), err);
         } finally {
             p.destroyForcibly();
         }

@@ -2,6 +2,7 @@ package io.github.proxycodec.hardening;
 
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderParser;
+import io.github.proxycodec.testing.ByteArrays;
 import io.github.proxycodec.udp.AbstractUdpProxyCodec;
 import io.github.proxycodec.udp.ProxiedDatagram;
 import io.github.proxycodec.udp.SppHeader;
@@ -247,7 +248,7 @@ final class DatagramScript {
             if (kind == UdpCorpus.Codec.SPP) {
                 byte[] header = latestSpp.get(to);
                 if (header == null || !sent.recipient().equals(edge)
-                        || !Arrays.equals(wire, Bytes.concat(header, bytes))) {
+                        || !Arrays.equals(wire, ByteArrays.concat(header, bytes))) {
                     throw new AssertionError("an SPP reply must carry its client's latest header to its edge");
                 }
             } else {

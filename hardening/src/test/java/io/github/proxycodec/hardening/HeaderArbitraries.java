@@ -6,6 +6,8 @@ import io.github.proxycodec.ProxyHeader.Family;
 import io.github.proxycodec.ProxyHeader.Transport;
 import io.github.proxycodec.ProxyHeader.Version;
 import io.github.proxycodec.ProxyTlv;
+import io.github.proxycodec.testing.ByteArrays;
+import io.github.proxycodec.testing.V2Bytes;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -34,9 +36,9 @@ final class HeaderArbitraries {
     static Arbitrary<InetAddress> ipv6() {
         Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofSize(16);
         Arbitrary<byte[]> mapped = Arbitraries.bytes().array(byte[].class).ofSize(4)
-                .map(b -> Bytes.concat(new byte[10], new byte[] {(byte) 0xFF, (byte) 0xFF}, b));
-        Arbitrary<byte[]> special = Arbitraries.of(new byte[16], Bytes.ip("::1", 16), Bytes.ip("2001:db8::", 16),
-                Bytes.ip("fe80::1", 16), Bytes.ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 16));
+                .map(b -> ByteArrays.concat(new byte[10], new byte[] {(byte) 0xFF, (byte) 0xFF}, b));
+        Arbitrary<byte[]> special = Arbitraries.of(new byte[16], V2Bytes.ip("::1", 16), V2Bytes.ip("2001:db8::", 16),
+                V2Bytes.ip("fe80::1", 16), V2Bytes.ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 16));
         return Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(6, random), net.jqwik.api.Tuple.of(2, mapped), net.jqwik.api.Tuple.of(2, special))
                 .map(HeaderArbitraries::address);
@@ -115,8 +117,8 @@ final class HeaderArbitraries {
         Arbitrary<ProxyTlv> noop = small.map(v -> ProxyTlv.of(ProxyTlv.NOOP, v));
         Arbitrary<ProxyTlv> ssl = Combinators.combine(Arbitraries.bytes().array(byte[].class).ofSize(5),
                 Combinators.combine(Arbitraries.integers().between(0x21, 0x28), small)
-                        .as((t, v) -> Bytes.tlv(t, v)).list().ofMaxSize(4))
-                .as((head, subs) -> ProxyTlv.of(ProxyTlv.SSL, Bytes.concat(head, Bytes.concat(subs.toArray(new byte[0][])))));
+                        .as((t, v) -> V2Bytes.tlv(t, v)).list().ofMaxSize(4))
+                .as((head, subs) -> ProxyTlv.of(ProxyTlv.SSL, ByteArrays.concat(head, ByteArrays.concat(subs.toArray(new byte[0][])))));
         Arbitrary<ProxyTlv> other = Combinators.combine(
                 Arbitraries.integers().between(0, 255).filter(t -> t != ProxyTlv.CRC32C && t != ProxyTlv.SSL
                         && t != ProxyTlv.AUTHORITY && t != ProxyTlv.UNIQUE_ID), small).as(ProxyTlv::of);

@@ -3,6 +3,7 @@ package io.github.proxycodec.hardening;
 import io.github.proxycodec.ProxyHeader;
 import io.github.proxycodec.ProxyHeaderParser;
 import io.github.proxycodec.ProxyProtocolException;
+import io.github.proxycodec.testing.ByteArrays;
 import io.github.proxycodec.testing.LeakCheck;
 import io.github.proxycodec.udp.SppHeader;
 import net.jqwik.api.Arbitraries;
@@ -131,7 +132,7 @@ class MutationProperties {
     @Property(tries = 2000)
     void theParserAcceptsOrRefusesWithAReason(@ForAll("validTcpHeaders") byte[] valid,
                                              @ForAll("mutations") List<Mutation> mutations) {
-        byte[] bytes = mutate(Bytes.concat(valid, Bytes.ascii("PING\r\n")), mutations);
+        byte[] bytes = mutate(ByteArrays.concat(valid, ByteArrays.ascii("PING\r\n")), mutations);
         for (ProxyHeaderParser parser : PARSERS) {
             try {
                 ProxyHeader h = parser.parse(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
@@ -149,7 +150,7 @@ class MutationProperties {
     void theHandlerAgreesWithItselfInAnyFragmentation(@ForAll("validTcpHeaders") byte[] valid,
                                                       @ForAll("mutations") List<Mutation> mutations,
                                                       @ForAll("fragments") int[] fragments) {
-        byte[] bytes = mutate(Bytes.concat(valid, Bytes.ascii("PING\r\n")), mutations);
+        byte[] bytes = mutate(ByteArrays.concat(valid, ByteArrays.ascii("PING\r\n")), mutations);
         io.github.proxycodec.ProxyProtocolConfig config = HandlerFuzzTest.config(0);
         HandlerFuzzTest.Result whole = HandlerFuzzTest.run(config, bytes, new int[] {Integer.MAX_VALUE});
         HandlerFuzzTest.Result pieces = HandlerFuzzTest.run(config, bytes, fragments);
@@ -164,7 +165,7 @@ class MutationProperties {
     @Property(tries = 1000)
     void theSppCodecPassesOnOrCountsADrop(@ForAll("validSppHeaders") byte[] valid,
                                           @ForAll("mutations") List<Mutation> mutations) {
-        byte[] datagram = mutate(Bytes.concat(valid, Bytes.ascii("query")), mutations);
+        byte[] datagram = mutate(ByteArrays.concat(valid, ByteArrays.ascii("query")), mutations);
         new DatagramScript(UdpCorpus.Codec.SPP).play(script(datagram));
     }
 
@@ -172,17 +173,17 @@ class MutationProperties {
     void theProxyV2DatagramCodecPassesOnAbsorbsOrCountsADrop(@ForAll("validDatagramHeaders") byte[] valid,
                                                              @ForAll("mutations") List<Mutation> mutations,
                                                              @ForAll boolean firstDatagramMode) {
-        byte[] datagram = mutate(Bytes.concat(valid, Bytes.ascii("query")), mutations);
+        byte[] datagram = mutate(ByteArrays.concat(valid, ByteArrays.ascii("query")), mutations);
         new DatagramScript(firstDatagramMode ? UdpCorpus.Codec.FIRST_DATAGRAM : UdpCorpus.Codec.PER_DATAGRAM)
                 .play(script(datagram));
     }
 
     /** The datagram from a trusted edge, a headerless follow-up, then a reply to its client. */
     private static byte[] script(byte[] datagram) {
-        return Bytes.concat(record(0, datagram), record(0, Bytes.ascii("more")), record(4, Bytes.ascii("answer")));
+        return ByteArrays.concat(record(0, datagram), record(0, ByteArrays.ascii("more")), record(4, ByteArrays.ascii("answer")));
     }
 
     private static byte[] record(int control, byte[] bytes) {
-        return Bytes.concat(new byte[] {(byte) control, (byte) (bytes.length >>> 8), (byte) bytes.length}, bytes);
+        return ByteArrays.concat(new byte[] {(byte) control, (byte) (bytes.length >>> 8), (byte) bytes.length}, bytes);
     }
 }

@@ -5,6 +5,7 @@ import io.github.proxycodec.ProxyHeader.Family;
 import io.github.proxycodec.ProxyHeaderEncoder;
 import io.github.proxycodec.ProxyHeaderParser;
 import io.github.proxycodec.ProxyTlv;
+import io.github.proxycodec.testing.ByteArrays;
 import io.github.proxycodec.testing.LeakCheck;
 import io.github.proxycodec.udp.SppHeader;
 import io.netty.buffer.ByteBuf;
@@ -106,7 +107,7 @@ class RoundTripProperties {
         byte[] wire = header.toByteArray();
         assertEquals(SppHeader.LENGTH, wire.length);
         assertEquals(SppHeader.MAGIC, ((wire[0] & 0xFF) << 8) | (wire[1] & 0xFF));
-        ByteBuf in = Unpooled.wrappedBuffer(Bytes.concat(wire, payload));
+        ByteBuf in = Unpooled.wrappedBuffer(ByteArrays.concat(wire, payload));
         SppHeader back = SppHeader.decode(in);
         assertEquals(0, in.readerIndex(), "decoding does not consume");
         assertEquals(header, back);
@@ -121,7 +122,7 @@ class RoundTripProperties {
 
     /** Parses {@code wire} followed by unrelated bytes, from a non-zero reader index. */
     private static ProxyHeader parse(byte[] wire, byte[] after) {
-        ByteBuf in = Unpooled.wrappedBuffer(Bytes.concat(new byte[] {1, 2}, wire, after));
+        ByteBuf in = Unpooled.wrappedBuffer(ByteArrays.concat(new byte[] {1, 2}, wire, after));
         in.skipBytes(2);
         ProxyHeader h = PARSER.parse(in);
         assertNotNull(h, "a whole header must decode");

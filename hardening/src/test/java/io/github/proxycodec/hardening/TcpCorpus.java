@@ -5,6 +5,7 @@ import io.github.proxycodec.ProxyProtocolConfig.HeaderPolicy;
 import io.github.proxycodec.ProxyProtocolConfig.UntrustedPolicy;
 import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.github.proxycodec.TrustedProxies;
+import io.github.proxycodec.testing.Hex;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -13,19 +14,18 @@ import java.util.function.UnaryOperator;
 
 import static io.github.proxycodec.hardening.Bytes.INET6_BLOCK;
 import static io.github.proxycodec.hardening.Bytes.INET_BLOCK;
-import static io.github.proxycodec.hardening.Bytes.LOCAL;
-import static io.github.proxycodec.hardening.Bytes.PROXY;
-import static io.github.proxycodec.hardening.Bytes.ascii;
-import static io.github.proxycodec.hardening.Bytes.concat;
 import static io.github.proxycodec.hardening.Bytes.flip;
-import static io.github.proxycodec.hardening.Bytes.hex;
-import static io.github.proxycodec.hardening.Bytes.repeat;
-import static io.github.proxycodec.hardening.Bytes.tlv;
-import static io.github.proxycodec.hardening.Bytes.tlvWithLength;
-import static io.github.proxycodec.hardening.Bytes.unix;
-import static io.github.proxycodec.hardening.Bytes.v2;
-import static io.github.proxycodec.hardening.Bytes.v2WithLength;
-import static io.github.proxycodec.hardening.Bytes.withCrc;
+import static io.github.proxycodec.testing.ByteArrays.ascii;
+import static io.github.proxycodec.testing.ByteArrays.concat;
+import static io.github.proxycodec.testing.ByteArrays.repeat;
+import static io.github.proxycodec.testing.V2Bytes.LOCAL;
+import static io.github.proxycodec.testing.V2Bytes.PROXY;
+import static io.github.proxycodec.testing.V2Bytes.header;
+import static io.github.proxycodec.testing.V2Bytes.headerWithLength;
+import static io.github.proxycodec.testing.V2Bytes.tlv;
+import static io.github.proxycodec.testing.V2Bytes.tlvWithLength;
+import static io.github.proxycodec.testing.V2Bytes.unix;
+import static io.github.proxycodec.testing.V2Bytes.withCrc32c;
 
 /**
  * The TCP half of the malformed-input corpus: each case is named for the rule it breaks and
@@ -110,7 +110,7 @@ final class TcpCorpus {
         add(c, "v1_lf_without_cr", ascii("PROXY TCP4 192.0.2.10 198.51.100.1 12345 443\n"), Reason.V1_MALFORMED);
         add(c, "v1_cr_without_lf", ascii("PROXY TCP4 192.0.2.10 198.51.100.1 12345 443\rX"), Reason.V1_MALFORMED);
         add(c, "v1_lf_inside_line", ascii("PROXY TCP4 192.0.2.10\n198.51.100.1 12345 443\r\n"), Reason.V1_MALFORMED);
-        add(c, "v1_binary_after_prefix", concat(ascii("PROXY "), hex("00FF00FF")), Reason.V1_MALFORMED);
+        add(c, "v1_binary_after_prefix", concat(ascii("PROXY "), Hex.decode("00FF00FF")), Reason.V1_MALFORMED);
         // Length
         add(c, "v1_no_crlf_within_107_bytes", concat(ascii("PROXY TCP4 "), repeat('1', 200)), Reason.V1_TOO_LONG);
         add(c, "v1_unknown_line_of_108_bytes",
@@ -126,7 +126,7 @@ final class TcpCorpus {
         add(c, "v1_tcp4_with_ipv6_source", ascii("PROXY TCP4 2001:db8::10" + V1_TAIL), Reason.V1_INVALID_ADDRESS);
         add(c, "v1_tcp4_destination_octet_300", ascii("PROXY TCP4 192.0.2.10 198.51.100.300 12345 443\r\n"),
                 Reason.V1_INVALID_ADDRESS);
-        add(c, "v1_tcp4_address_with_nul", concat(ascii("PROXY TCP4 192.0.2.1"), hex("00"), ascii(V1_TAIL)),
+        add(c, "v1_tcp4_address_with_nul", concat(ascii("PROXY TCP4 192.0.2.1"), Hex.decode("00"), ascii(V1_TAIL)),
                 Reason.V1_INVALID_ADDRESS);
         add(c, "v1_tcp6_with_ipv4_source", ascii("PROXY TCP6 192.0.2.10 2001:db8::1 12345 443\r\n"),
                 Reason.V1_INVALID_ADDRESS);
@@ -171,74 +171,74 @@ final class TcpCorpus {
     }
 
     private static void v2Cases(List<Case> c) {
-        byte[] good = v2(PROXY, 0x11, INET_BLOCK);
+        byte[] good = header(PROXY, 0x11, INET_BLOCK);
         // Signature, version, command, family
         add(c, "v2_signature_first_byte_0c", flip(good, 0, 0x01), Reason.NOT_A_PROXY_HEADER);
         add(c, "v2_signature_nul_byte_wrong", flip(good, 4, 0x01), Reason.NOT_A_PROXY_HEADER);
         add(c, "v2_signature_last_byte_wrong", flip(good, 11, 0x01), Reason.NOT_A_PROXY_HEADER);
-        add(c, "v2_version_0", v2(0x01, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_VERSION);
-        add(c, "v2_version_1", v2(0x11, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_VERSION);
-        add(c, "v2_version_3", v2(0x31, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_VERSION);
-        add(c, "v2_version_15", v2(0xF1, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_VERSION);
-        add(c, "v2_command_2", v2(0x22, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_COMMAND);
-        add(c, "v2_command_15", v2(0x2F, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_COMMAND);
-        add(c, "v2_family_inet_transport_3", v2(PROXY, 0x13, INET_BLOCK), Reason.V2_UNSUPPORTED_FAMILY);
-        add(c, "v2_family_inet_transport_unspec", v2(PROXY, 0x10, INET_BLOCK), Reason.V2_UNSUPPORTED_FAMILY);
-        add(c, "v2_family_unspec_transport_stream", v2(PROXY, 0x01), Reason.V2_UNSUPPORTED_FAMILY);
-        add(c, "v2_family_4", v2(PROXY, 0x41, INET_BLOCK), Reason.V2_UNSUPPORTED_FAMILY);
-        add(c, "v2_family_byte_ff", v2(LOCAL, 0xFF), Reason.V2_UNSUPPORTED_FAMILY);
+        add(c, "v2_version_0", header(0x01, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_VERSION);
+        add(c, "v2_version_1", header(0x11, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_VERSION);
+        add(c, "v2_version_3", header(0x31, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_VERSION);
+        add(c, "v2_version_15", header(0xF1, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_VERSION);
+        add(c, "v2_command_2", header(0x22, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_COMMAND);
+        add(c, "v2_command_15", header(0x2F, 0x11, INET_BLOCK), Reason.V2_UNSUPPORTED_COMMAND);
+        add(c, "v2_family_inet_transport_3", header(PROXY, 0x13, INET_BLOCK), Reason.V2_UNSUPPORTED_FAMILY);
+        add(c, "v2_family_inet_transport_unspec", header(PROXY, 0x10, INET_BLOCK), Reason.V2_UNSUPPORTED_FAMILY);
+        add(c, "v2_family_unspec_transport_stream", header(PROXY, 0x01), Reason.V2_UNSUPPORTED_FAMILY);
+        add(c, "v2_family_4", header(PROXY, 0x41, INET_BLOCK), Reason.V2_UNSUPPORTED_FAMILY);
+        add(c, "v2_family_byte_ff", header(LOCAL, 0xFF), Reason.V2_UNSUPPORTED_FAMILY);
         // Lengths
-        add(c, "v2_inet_length_11", v2(PROXY, 0x11, java.util.Arrays.copyOf(INET_BLOCK, 11)),
+        add(c, "v2_inet_length_11", header(PROXY, 0x11, java.util.Arrays.copyOf(INET_BLOCK, 11)),
                 Reason.V2_ADDRESS_TRUNCATED);
-        add(c, "v2_inet_length_0", v2(PROXY, 0x11), Reason.V2_ADDRESS_TRUNCATED);
-        add(c, "v2_inet6_length_35", v2(PROXY, 0x21, java.util.Arrays.copyOf(INET6_BLOCK, 35)),
+        add(c, "v2_inet_length_0", header(PROXY, 0x11), Reason.V2_ADDRESS_TRUNCATED);
+        add(c, "v2_inet6_length_35", header(PROXY, 0x21, java.util.Arrays.copyOf(INET6_BLOCK, 35)),
                 Reason.V2_ADDRESS_TRUNCATED);
-        add(c, "v2_inet6_with_inet_sized_block", v2(PROXY, 0x21, INET_BLOCK), Reason.V2_ADDRESS_TRUNCATED);
-        add(c, "v2_unix_length_215", v2(PROXY, 0x31, java.util.Arrays.copyOf(unix("/a", "/b"), 215)),
+        add(c, "v2_inet6_with_inet_sized_block", header(PROXY, 0x21, INET_BLOCK), Reason.V2_ADDRESS_TRUNCATED);
+        add(c, "v2_unix_length_215", header(PROXY, 0x31, java.util.Arrays.copyOf(unix("/a", "/b"), 215)),
                 Reason.V2_ADDRESS_TRUNCATED);
-        add(c, "v2_length_over_default_cap_4096", v2WithLength(PROXY, 0x11, 4081, INET_BLOCK), Reason.V2_TOO_LONG);
-        add(c, "v2_length_65535", v2WithLength(PROXY, 0x11, 0xFFFF, INET_BLOCK), Reason.V2_TOO_LONG);
-        add(c, "v2_length_over_configured_cap_64", v2(PROXY, 0x11, INET_BLOCK, tlv(0x04, new byte[34])),
+        add(c, "v2_length_over_default_cap_4096", headerWithLength(PROXY, 0x11, 4081, INET_BLOCK), Reason.V2_TOO_LONG);
+        add(c, "v2_length_65535", headerWithLength(PROXY, 0x11, 0xFFFF, INET_BLOCK), Reason.V2_TOO_LONG);
+        add(c, "v2_length_over_configured_cap_64", header(PROXY, 0x11, INET_BLOCK, tlv(0x04, new byte[34])),
                 Reason.V2_TOO_LONG, b -> b.maxV2HeaderLength(64));
         // TLVs
-        add(c, "v2_tlv_header_cut_to_1_byte", v2(PROXY, 0x11, INET_BLOCK, hex("04")), Reason.V2_TLV_MALFORMED);
-        add(c, "v2_tlv_header_cut_to_2_bytes", v2(PROXY, 0x11, INET_BLOCK, hex("0400")), Reason.V2_TLV_MALFORMED);
-        add(c, "v2_tlv_length_one_past_header_end", v2(PROXY, 0x11, INET_BLOCK, tlvWithLength(0x01, 3, ascii("h2"))),
+        add(c, "v2_tlv_header_cut_to_1_byte", header(PROXY, 0x11, INET_BLOCK, Hex.decode("04")), Reason.V2_TLV_MALFORMED);
+        add(c, "v2_tlv_header_cut_to_2_bytes", header(PROXY, 0x11, INET_BLOCK, Hex.decode("0400")), Reason.V2_TLV_MALFORMED);
+        add(c, "v2_tlv_length_one_past_header_end", header(PROXY, 0x11, INET_BLOCK, tlvWithLength(0x01, 3, ascii("h2"))),
                 Reason.V2_TLV_MALFORMED);
-        add(c, "v2_tlv_length_65535", v2(PROXY, 0x11, INET_BLOCK, tlvWithLength(0xE0, 0xFFFF, new byte[8])),
+        add(c, "v2_tlv_length_65535", header(PROXY, 0x11, INET_BLOCK, tlvWithLength(0xE0, 0xFFFF, new byte[8])),
                 Reason.V2_TLV_MALFORMED);
         add(c, "v2_second_tlv_runs_past_header_end",
-                v2(PROXY, 0x11, INET_BLOCK, tlv(0x01, ascii("h2")), tlvWithLength(0x02, 20, ascii("example"))),
+                header(PROXY, 0x11, INET_BLOCK, tlv(0x01, ascii("h2")), tlvWithLength(0x02, 20, ascii("example"))),
                 Reason.V2_TLV_MALFORMED);
-        add(c, "v2_crc32c_of_3_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[3])), Reason.V2_TLV_MALFORMED);
-        add(c, "v2_crc32c_of_5_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[5])), Reason.V2_TLV_MALFORMED);
-        add(c, "v2_crc32c_empty", v2(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[0])), Reason.V2_TLV_MALFORMED);
-        add(c, "v2_crc32c_twice", withCrc(v2(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[4]), tlv(0x03, new byte[4])),
+        add(c, "v2_crc32c_of_3_bytes", header(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[3])), Reason.V2_TLV_MALFORMED);
+        add(c, "v2_crc32c_of_5_bytes", header(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[5])), Reason.V2_TLV_MALFORMED);
+        add(c, "v2_crc32c_empty", header(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[0])), Reason.V2_TLV_MALFORMED);
+        add(c, "v2_crc32c_twice", withCrc32c(header(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[4]), tlv(0x03, new byte[4])),
                 31), Reason.V2_TLV_MALFORMED);
-        byte[] crc = withCrc(v2(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[4]), tlv(0x04, new byte[4])), 31);
+        byte[] crc = withCrc32c(header(PROXY, 0x11, INET_BLOCK, tlv(0x03, new byte[4]), tlv(0x04, new byte[4])), 31);
         add(c, "v2_crc32c_value_wrong", flip(crc, 34, 0x01), Reason.V2_CRC_MISMATCH);
         add(c, "v2_crc32c_covers_the_address_block", flip(crc, 16, 0x80), Reason.V2_CRC_MISMATCH);
         add(c, "v2_crc32c_covers_later_tlvs", flip(crc, 38, 0x01), Reason.V2_CRC_MISMATCH);
         add(c, "v2_crc32c_computed_without_zeroing_its_value",
-                withCrcOverValue(v2(PROXY, 0x11, INET_BLOCK, tlv(0x03, hex("DEADBEEF")))), Reason.V2_CRC_MISMATCH);
-        add(c, "v2_authority_256_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x02, repeat('a', 256))),
+                withCrcOverValue(header(PROXY, 0x11, INET_BLOCK, tlv(0x03, Hex.decode("DEADBEEF")))), Reason.V2_CRC_MISMATCH);
+        add(c, "v2_authority_256_bytes", header(PROXY, 0x11, INET_BLOCK, tlv(0x02, repeat('a', 256))),
                 Reason.V2_TLV_TOO_LONG);
-        add(c, "v2_unique_id_129_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x05, new byte[129])),
+        add(c, "v2_unique_id_129_bytes", header(PROXY, 0x11, INET_BLOCK, tlv(0x05, new byte[129])),
                 Reason.V2_TLV_TOO_LONG);
-        add(c, "v2_ssl_tlv_empty", v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, new byte[0])), Reason.V2_TLV_MALFORMED);
-        add(c, "v2_ssl_tlv_of_4_bytes", v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, hex("01000000"))),
+        add(c, "v2_ssl_tlv_empty", header(PROXY, 0x11, INET_BLOCK, tlv(0x20, new byte[0])), Reason.V2_TLV_MALFORMED);
+        add(c, "v2_ssl_tlv_of_4_bytes", header(PROXY, 0x11, INET_BLOCK, tlv(0x20, Hex.decode("01000000"))),
                 Reason.V2_TLV_MALFORMED);
         add(c, "v2_ssl_sub_tlv_runs_past_ssl_end",
-                v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, concat(hex("0100000000"), tlvWithLength(0x21, 8, ascii("TLSv1.3"))))),
+                header(PROXY, 0x11, INET_BLOCK, tlv(0x20, concat(Hex.decode("0100000000"), tlvWithLength(0x21, 8, ascii("TLSv1.3"))))),
                 Reason.V2_TLV_MALFORMED);
         add(c, "v2_ssl_sub_tlv_header_cut_to_2_bytes",
-                v2(PROXY, 0x11, INET_BLOCK, tlv(0x20, concat(hex("0100000000"), hex("2100")))),
+                header(PROXY, 0x11, INET_BLOCK, tlv(0x20, concat(Hex.decode("0100000000"), Hex.decode("2100")))),
                 Reason.V2_TLV_MALFORMED);
         // Transport and configuration
-        add(c, "v2_dgram_inet_on_tcp", v2(PROXY, 0x12, INET_BLOCK), Reason.TRANSPORT_NOT_ALLOWED);
-        add(c, "v2_dgram_inet6_on_tcp", v2(PROXY, 0x22, INET6_BLOCK), Reason.TRANSPORT_NOT_ALLOWED);
-        add(c, "v2_dgram_unix_on_tcp", v2(PROXY, 0x32, unix("/a", "/b")), Reason.TRANSPORT_NOT_ALLOWED);
-        add(c, "v2_proxy_unspec_when_refused", v2(PROXY, 0x00), Reason.UNSPEC_NOT_ALLOWED,
+        add(c, "v2_dgram_inet_on_tcp", header(PROXY, 0x12, INET_BLOCK), Reason.TRANSPORT_NOT_ALLOWED);
+        add(c, "v2_dgram_inet6_on_tcp", header(PROXY, 0x22, INET6_BLOCK), Reason.TRANSPORT_NOT_ALLOWED);
+        add(c, "v2_dgram_unix_on_tcp", header(PROXY, 0x32, unix("/a", "/b")), Reason.TRANSPORT_NOT_ALLOWED);
+        add(c, "v2_proxy_unspec_when_refused", header(PROXY, 0x00), Reason.UNSPEC_NOT_ALLOWED,
                 b -> b.rejectUnspecProxy(true));
         add(c, "v2_when_only_v1_is_accepted", good, Reason.VERSION_NOT_ACCEPTED, b -> b.acceptV2(false));
     }
@@ -246,7 +246,7 @@ final class TcpCorpus {
     private static void connectionCases(List<Case> c) {
         add(c, "tcp_http_request_instead_of_header", ascii("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"),
                 Reason.NOT_A_PROXY_HEADER);
-        add(c, "tcp_tls_client_hello_instead_of_header", hex("160301020001000100"), Reason.NOT_A_PROXY_HEADER);
+        add(c, "tcp_tls_client_hello_instead_of_header", Hex.decode("160301020001000100"), Reason.NOT_A_PROXY_HEADER);
         add(c, "tcp_ssh_banner_instead_of_header", ascii("SSH-2.0-OpenSSH_9.9\r\n"), Reason.NOT_A_PROXY_HEADER);
         add(c, "tcp_crlf_then_text_is_not_a_v2_signature", ascii("\r\nPING\r\n"), Reason.NOT_A_PROXY_HEADER);
         add(c, "tcp_optional_policy_still_refuses_a_bad_v1_header", ascii("PROXY TCP4 192.0.2.256" + V1_TAIL),
@@ -254,12 +254,12 @@ final class TcpCorpus {
         c.add(new Case("tcp_silent_until_header_timeout", new byte[0], Reason.TIMEOUT, PROXY_PEER, b -> b, true));
         c.add(new Case("tcp_partial_v1_until_header_timeout", ascii("PROXY TCP4 192.0.2"), Reason.TIMEOUT,
                 PROXY_PEER, b -> b, true));
-        c.add(new Case("tcp_partial_v2_until_header_timeout", java.util.Arrays.copyOf(v2(PROXY, 0x11, INET_BLOCK), 20),
+        c.add(new Case("tcp_partial_v2_until_header_timeout", java.util.Arrays.copyOf(header(PROXY, 0x11, INET_BLOCK), 20),
                 Reason.TIMEOUT, PROXY_PEER, b -> b, true));
         c.add(new Case("tcp_untrusted_peer_is_closed", new byte[0], Reason.UNTRUSTED_SOURCE, STRANGER, b -> b, false));
         c.add(new Case("tcp_untrusted_peer_served_directly_sends_v1", ascii("PROXY TCP4 192.0.2.10" + V1_TAIL),
                 Reason.UNTRUSTED_SOURCE, STRANGER, b -> b.untrustedPolicy(UntrustedPolicy.SERVE_DIRECT), false));
-        c.add(new Case("tcp_untrusted_peer_served_directly_sends_v2", v2(PROXY, 0x11, INET_BLOCK),
+        c.add(new Case("tcp_untrusted_peer_served_directly_sends_v2", header(PROXY, 0x11, INET_BLOCK),
                 Reason.UNTRUSTED_SOURCE, STRANGER, b -> b.untrustedPolicy(UntrustedPolicy.SERVE_DIRECT), false));
     }
 

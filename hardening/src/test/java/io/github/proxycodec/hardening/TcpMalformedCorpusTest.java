@@ -7,6 +7,7 @@ import io.github.proxycodec.ProxyProtocolException.Reason;
 import io.github.proxycodec.ProxyProtocolHandler;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.hardening.TcpCorpus.Case;
+import io.github.proxycodec.testing.ByteArrays;
 import io.github.proxycodec.testing.PeerChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TcpMalformedCorpusTest {
 
     /** What the client would send after its header: must never reach the application. */
-    private static final byte[] APPLICATION_BYTES = Bytes.ascii("GET /secret HTTP/1.1\r\n\r\n");
+    private static final byte[] APPLICATION_BYTES = ByteArrays.ascii("GET /secret HTTP/1.1\r\n\r\n");
 
     enum Delivery { ONE_READ, BYTE_BY_BYTE }
 
@@ -48,7 +49,7 @@ class TcpMalformedCorpusTest {
     private static void refused(Case c, Delivery delivery) {
         TrackingAllocator alloc = new TrackingAllocator();
         PeerChannel ch = ProxyHeaderHandlerUnderTest.open(c.peer(), c.buildConfig(), alloc);
-        byte[] all = c.waitForTimeout() ? c.bytes() : Bytes.concat(c.bytes(), APPLICATION_BYTES);
+        byte[] all = c.waitForTimeout() ? c.bytes() : ByteArrays.concat(c.bytes(), APPLICATION_BYTES);
         if (delivery == Delivery.ONE_READ) {
             feed(ch, alloc, all, all.length);
         } else {
@@ -94,9 +95,9 @@ class TcpMalformedCorpusTest {
         TrackingAllocator alloc = new TrackingAllocator();
         PeerChannel a = ProxyHeaderHandlerUnderTest.open(TcpCorpus.PROXY_PEER, config, alloc);
         PeerChannel b = ProxyHeaderHandlerUnderTest.open(TcpCorpus.PROXY_PEER, config, alloc);
-        feed(a, alloc, Bytes.ascii("PROXY TCP4"), 100);
+        feed(a, alloc, ByteArrays.ascii("PROXY TCP4"), 100);
         PeerChannel third = ProxyHeaderHandlerUnderTest.open(TcpCorpus.PROXY_PEER, config, alloc);
-        feed(third, alloc, Bytes.ascii("PROXY TCP4 192.0.2.10 198.51.100.1 12345 443\r\nGET /\r\n"), 100);
+        feed(third, alloc, ByteArrays.ascii("PROXY TCP4 192.0.2.10 198.51.100.1 12345 443\r\nGET /\r\n"), 100);
 
         assertEquals(1, third.events().size(), () -> "events: " + third.events());
         assertEquals(Reason.TOO_MANY_PENDING, ((ProxyProtocolEvent) third.events().get(0)).reason());

@@ -9,6 +9,7 @@ import io.github.proxycodec.ProxyProtocolHandler;
 import io.github.proxycodec.ProxyTlv;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.testing.Transports;
+import io.github.proxycodec.testing.V2Bytes;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -61,7 +62,7 @@ class TcpSoakTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void everyConnectionGetsItsOwnClientAddressBackWithZeroErrors() throws Exception {
-        Transports transport = Transports.available().get(Transports.available().size() - 1); // epoll where it loads
+        Transports transport = Transports.preferred();
         ProxyProtocolConfig config = ProxyProtocolConfig.builder()
                 .trustedProxies(TrustedProxies.of("127.0.0.1/32"))
                 .headerTimeout(Duration.ofSeconds(5))
@@ -153,7 +154,7 @@ class TcpSoakTest {
         if (id % 2 == 0) {
             ip = new byte[] {(byte) 203, 0, (byte) 113, (byte) (id % 250 + 1)};
         } else {
-            ip = Bytes.ip("2001:db8::", 16);
+            ip = V2Bytes.ip("2001:db8::", 16);
             ip[12] = (byte) (id >>> 24);
             ip[13] = (byte) (id >>> 16);
             ip[14] = (byte) (id >>> 8);

@@ -1,5 +1,7 @@
 package io.github.proxycodec.hardening;
 
+import io.github.proxycodec.testing.ByteArrays;
+import io.github.proxycodec.testing.V2Bytes;
 import io.github.proxycodec.udp.AbstractUdpProxyCodec;
 import io.github.proxycodec.udp.ProxiedDatagram;
 import io.github.proxycodec.udp.ProxyV2DatagramCodec;
@@ -51,7 +53,7 @@ class UdpFloodTest {
     private static final int BOUND = 1024;
     /** Input buffers without leak tracking (a million stack traces would dominate); each is checked by hand. */
     private static final UnpooledByteBufAllocator PLAIN = new UnpooledByteBufAllocator(false, true);
-    private static final byte[] PAYLOAD = Bytes.ascii("flood");
+    private static final byte[] PAYLOAD = ByteArrays.ascii("flood");
 
     /** The i-th spoofed client: distinct for every i below 2^31, never unspecified. */
     static InetSocketAddress client(int i) {
@@ -132,8 +134,8 @@ class UdpFloodTest {
         long start = System.nanoTime();
         for (int i = 0; i < DATAGRAMS; i++) {
             InetSocketAddress client = client(i);
-            byte[] header = Bytes.v2(Bytes.PROXY, 0x12, Bytes.concat(client.getAddress().getAddress(),
-                    Bytes.ip("198.51.100.1", 4), Bytes.port(client.getPort()), Bytes.port(53)));
+            byte[] header = V2Bytes.header(V2Bytes.PROXY, 0x12, ByteArrays.concat(client.getAddress().getAddress(),
+                    V2Bytes.ip("198.51.100.1", 4), V2Bytes.port(client.getPort()), V2Bytes.port(53)));
             ByteBuf content = PLAIN.heapBuffer(header.length + PAYLOAD.length).writeBytes(header).writeBytes(PAYLOAD);
             passOn(ch, new DatagramPacket(content, UdpChannels.ORIGIN, edge(i)), client, content);
             assertTrue(codec.flows() <= BOUND, "flows " + codec.flows() + " after datagram " + i);
@@ -144,7 +146,7 @@ class UdpFloodTest {
             DatagramPacket out = reply(ch, client(i));
             try {
                 assertEquals(edge(i), out.recipient(), "a reply goes to the edge port of its client's flow");
-                assertArrayEquals(Bytes.ascii("reply"), ByteBufUtil.getBytes(out.content()));
+                assertArrayEquals(ByteArrays.ascii("reply"), ByteBufUtil.getBytes(out.content()));
             } finally {
                 out.release();
             }
@@ -162,8 +164,8 @@ class UdpFloodTest {
         InetSocketAddress dnsdist = Bytes.addr("162.158.1.1", 5300); // one proxy address for every client
         for (int i = 0; i < DATAGRAMS; i++) {
             InetSocketAddress client = client(i);
-            byte[] header = Bytes.v2(Bytes.PROXY, 0x12, Bytes.concat(client.getAddress().getAddress(),
-                    Bytes.ip("198.51.100.1", 4), Bytes.port(client.getPort()), Bytes.port(53)));
+            byte[] header = V2Bytes.header(V2Bytes.PROXY, 0x12, ByteArrays.concat(client.getAddress().getAddress(),
+                    V2Bytes.ip("198.51.100.1", 4), V2Bytes.port(client.getPort()), V2Bytes.port(53)));
             ByteBuf content = PLAIN.heapBuffer(header.length + PAYLOAD.length).writeBytes(header).writeBytes(PAYLOAD);
             passOn(ch, new DatagramPacket(content, UdpChannels.ORIGIN, dnsdist), client, content);
             assertTrue(codec.flows() <= BOUND, "flows " + codec.flows() + " after datagram " + i);
@@ -195,7 +197,7 @@ class UdpFloodTest {
     }
 
     private static DatagramPacket reply(EmbeddedChannel ch, InetSocketAddress client) {
-        ChannelFuture f = ch.writeAndFlush(new DatagramPacket(PLAIN.heapBuffer().writeBytes(Bytes.ascii("reply")), client));
+        ChannelFuture f = ch.writeAndFlush(new DatagramPacket(PLAIN.heapBuffer().writeBytes(ByteArrays.ascii("reply")), client));
         assertTrue(f.isSuccess(), () -> "reply to " + client + ": " + f.cause());
         DatagramPacket out = ch.readOutbound();
         assertNotNull(out);
@@ -203,7 +205,7 @@ class UdpFloodTest {
     }
 
     private static void assertRefused(EmbeddedChannel ch, InetSocketAddress client) {
-        ByteBuf content = PLAIN.heapBuffer().writeBytes(Bytes.ascii("reply"));
+        ByteBuf content = PLAIN.heapBuffer().writeBytes(ByteArrays.ascii("reply"));
         ChannelFuture f = ch.writeAndFlush(new DatagramPacket(content, client));
         assertFalse(f.isSuccess(), "the first client's flow was evicted long ago");
         assertEquals(0, content.refCnt());
@@ -226,7 +228,7 @@ class UdpFloodTest {
         List<ProxiedDatagram> received = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             // Many clients share each edge address and port, as behind one Cloudflare colo.
-            byte[] datagram = Bytes.concat(SppHeader.of(client(i), UdpChannels.ORIGIN).toByteArray(), Bytes.ascii("q" + i));
+            byte[] datagram = ByteArrays.concat(SppHeader.of(client(i), UdpChannels.ORIGIN).toByteArray(), ByteArrays.ascii("q" + i));
             ch.writeInbound(new DatagramPacket(alloc.copyOf(datagram), UdpChannels.ORIGIN, edge(i % 16)));
             received.add(ch.readInbound());
         }
@@ -234,7 +236,7 @@ class UdpFloodTest {
         Collections.shuffle(received, new Random(7));
         for (ProxiedDatagram in : received) {
             // The application answers packet.sender(), in whatever order it finishes.
-            ByteBuf answer = alloc.buffer().writeBytes(Bytes.ascii("a")).writeBytes(in.content());
+            ByteBuf answer = alloc.buffer().writeBytes(ByteArrays.ascii("a")).writeBytes(in.content());
             assertTrue(ch.writeAndFlush(new DatagramPacket(answer, in.sender())).isSuccess());
             in.release();
         }

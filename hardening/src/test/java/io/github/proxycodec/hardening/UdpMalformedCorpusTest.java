@@ -1,6 +1,8 @@
 package io.github.proxycodec.hardening;
 
 import io.github.proxycodec.hardening.UdpCorpus.Case;
+import io.github.proxycodec.testing.ByteArrays;
+import io.github.proxycodec.testing.V2Bytes;
 import io.github.proxycodec.udp.ProxiedDatagram;
 import io.github.proxycodec.udp.UdpDropReason;
 import io.github.proxycodec.udp.UdpProxyConfig;
@@ -58,16 +60,16 @@ class UdpMalformedCorpusTest {
     void ppv2_first_datagram_invalid_header_ends_the_edge_ports_flow() {
         TrackingAllocator alloc = new TrackingAllocator();
         UdpChannels udp = new UdpChannels(UdpCorpus.Codec.FIRST_DATAGRAM, WITH_DROP_EVENTS, alloc);
-        byte[] header = Bytes.v2(Bytes.PROXY, 0x12, Bytes.inet("192.0.2.10", "198.51.100.1", 12345, 53));
+        byte[] header = V2Bytes.header(V2Bytes.PROXY, 0x12, V2Bytes.inet("192.0.2.10", "198.51.100.1", 12345, 53));
         udp.channel.writeInbound(new DatagramPacket(alloc.copyOf(header), UdpChannels.ORIGIN, UdpCorpus.EDGE));
-        udp.channel.writeInbound(new DatagramPacket(alloc.copyOf(Bytes.ascii("one")), UdpChannels.ORIGIN, UdpCorpus.EDGE));
+        udp.channel.writeInbound(new DatagramPacket(alloc.copyOf(ByteArrays.ascii("one")), UdpChannels.ORIGIN, UdpCorpus.EDGE));
         ProxiedDatagram first = udp.channel.readInbound();
         assertNotNull(first, "the flow is open");
         first.release();
 
         byte[] bad = Bytes.flip(header, 12, 0x10); // version 3
         udp.channel.writeInbound(new DatagramPacket(alloc.copyOf(bad), UdpChannels.ORIGIN, UdpCorpus.EDGE));
-        udp.channel.writeInbound(new DatagramPacket(alloc.copyOf(Bytes.ascii("two")), UdpChannels.ORIGIN, UdpCorpus.EDGE));
+        udp.channel.writeInbound(new DatagramPacket(alloc.copyOf(ByteArrays.ascii("two")), UdpChannels.ORIGIN, UdpCorpus.EDGE));
 
         assertNull(udp.channel.readInbound(), "after a bad header, the edge port's datagrams cannot be attributed");
         assertEquals(1, udp.codec.drops(UdpDropReason.INVALID_HEADER));

@@ -1,6 +1,7 @@
 package io.github.proxycodec.hardening;
 
 import io.github.proxycodec.TrustedProxies;
+import io.github.proxycodec.testing.ByteArrays;
 import io.github.proxycodec.testing.Transports;
 import io.github.proxycodec.udp.SppCodec;
 import io.github.proxycodec.udp.SppHeader;
@@ -46,7 +47,7 @@ class UdpTenThousandClientsLoopbackTest {
     @Test
     @Timeout(120)
     void everyReplyCarriesItsOwnClientsHeaderBackToItsOwnEdgeSocket() throws Exception {
-        Transports transport = Transports.available().get(Transports.available().size() - 1);
+        Transports transport = Transports.preferred();
         EventLoopGroup group = transport.group(1);
         List<SppCodec> codec = new ArrayList<>();
         DatagramSocket[] edges = new DatagramSocket[EDGES];
@@ -84,7 +85,7 @@ class UdpTenThousandClientsLoopbackTest {
                 int[] sentPerEdge = new int[EDGES];
                 for (int k = at; k < end; k++) {
                     int i = order.get(k);
-                    byte[] datagram = Bytes.concat(header(i).toByteArray(), payload(i));
+                    byte[] datagram = ByteArrays.concat(header(i).toByteArray(), payload(i));
                     edges[i % EDGES].send(new java.net.DatagramPacket(datagram, datagram.length, originAddress));
                     sentPerEdge[i % EDGES]++;
                 }
@@ -126,7 +127,7 @@ class UdpTenThousandClientsLoopbackTest {
     }
 
     private static byte[] payload(int i) {
-        return Bytes.ascii("query " + i);
+        return ByteArrays.ascii("query " + i);
     }
 
     /** The application: answers the real client with "answer" and the number in its query. */
@@ -135,7 +136,7 @@ class UdpTenThousandClientsLoopbackTest {
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             String query = packet.content().toString(StandardCharsets.US_ASCII);
             String answer = "answer " + query.substring(query.indexOf(' ') + 1);
-            ctx.writeAndFlush(new DatagramPacket(ctx.alloc().buffer().writeBytes(Bytes.ascii(answer)), packet.sender()));
+            ctx.writeAndFlush(new DatagramPacket(ctx.alloc().buffer().writeBytes(ByteArrays.ascii(answer)), packet.sender()));
         }
     }
 }

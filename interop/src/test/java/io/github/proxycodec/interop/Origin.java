@@ -90,7 +90,7 @@ final class Origin implements AutoCloseable {
                 .trustedProxies(trusted)
                 .headerTimeout(Duration.ofSeconds(3)))
                 .build();
-        Transports transport = Transports.available().get(Transports.available().size() - 1);
+        Transports transport = Transports.preferred();
         group = transport.group(1);
         server = new ServerBootstrap()
                 .group(group)

@@ -78,7 +78,7 @@ final class UdpOrigin implements AutoCloseable {
                 .trustedEdges(TrustedProxies.of("127.0.0.1/32", "::1/128"))
                 .dropEvents(true) // drops are recorded as problems
                 .build();
-        Transports transport = Transports.available().get(Transports.available().size() - 1);
+        Transports transport = Transports.preferred();
         group = transport.group(1);
         channel = new Bootstrap()
                 .group(group)

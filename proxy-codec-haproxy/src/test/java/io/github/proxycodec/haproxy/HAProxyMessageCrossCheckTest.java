@@ -10,6 +10,7 @@ import io.github.proxycodec.ProxyTlv;
 import io.github.proxycodec.TrustedProxies;
 import io.github.proxycodec.testing.PeerChannel;
 import io.github.proxycodec.testing.Vector;
+import io.github.proxycodec.testing.VectorFiles;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -55,7 +56,7 @@ class HAProxyMessageCrossCheckTest {
     }
 
     static List<String> vectorsNettyAccepts() {
-        return Vectors.names().stream().filter(n -> behindNetty(Vector.load(n).bytes()) != null)
+        return VectorFiles.names().stream().filter(n -> behindNetty(Vector.load(n).bytes()) != null)
                 .collect(Collectors.toList());
     }
 

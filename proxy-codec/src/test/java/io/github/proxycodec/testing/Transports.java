@@ -36,6 +36,11 @@ public enum Transports {
         return list;
     }
 
+    /** Returns the one a test runs on when it needs just one: epoll where it loads, else NIO. */
+    public static Transports preferred() {
+        return Epoll.isAvailable() ? EPOLL : NIO;
+    }
+
     /** Returns a new event-loop group with {@code threads} threads. */
     public EventLoopGroup group(int threads) {
         IoHandlerFactory f = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

@@ -3,10 +3,6 @@ package io.github.proxycodec.testing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -35,20 +31,11 @@ public final class Vector {
 
     /** Loads {@code vectors/<name>.hex} from the test class path, e.g. {@code "crafted/v2_tcp4"}. */
     public static Vector load(String name) {
-        String path = "/vectors/" + name + ".hex";
-        try (InputStream in = Vector.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalArgumentException("no vector " + path);
-            }
-            return parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(name, VectorFiles.text(name));
     }
 
-    /** Parses the {@code .hex} text format. */
+    /** Parses the {@code .hex} text format: {@link Hex#decode} for the bytes, the comments for the facts. */
     public static Vector parse(String name, String text) {
-        StringBuilder hex = new StringBuilder();
         int headerLength = -1;
         List<String> decoded = new ArrayList<>();
         for (String line : text.split("\n")) {
@@ -62,24 +49,9 @@ public final class Vector {
                 if (d >= 0) {
                     decoded.add(s.substring(d + "decoded:".length()).trim());
                 }
-            } else {
-                hex.append(s.replaceAll("\\s+", ""));
             }
         }
-        return new Vector(name, hex(hex.toString()), headerLength, Collections.unmodifiableList(decoded));
-    }
-
-    /** Decodes a hex string (whitespace allowed). */
-    public static byte[] hex(String s) {
-        String h = s.replaceAll("\\s+", "");
-        if (h.length() % 2 != 0) {
-            throw new IllegalArgumentException("odd hex length");
-        }
-        byte[] out = new byte[h.length() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
-        }
-        return out;
+        return new Vector(name, Hex.decode(text), headerLength, Collections.unmodifiableList(decoded));
     }
 
     /** Returns the vector's name. */

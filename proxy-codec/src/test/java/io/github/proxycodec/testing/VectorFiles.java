@@ -1,11 +1,11 @@
-package io.github.proxycodec.haproxy;
-
-import io.github.proxycodec.testing.Vector;
+package io.github.proxycodec.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemAlreadyExistsException;
 import java.nio.file.FileSystems;
@@ -17,17 +17,18 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The names of the vectors in proxy-codec's test-jar (or its test classes folder, when the
- * build resolves the module's output directly), e.g. {@code "crafted/v2_tcp4"}.
+ * The {@code vectors/*.hex} files on the test class path, listed and read the same way from
+ * proxy-codec's own test classes folder and from its test-jar in the other modules.
  */
-final class Vectors {
+public final class VectorFiles {
 
-    private Vectors() {
+    private VectorFiles() {
     }
 
-    static List<String> names() {
+    /** Every vector name, sorted, e.g. {@code haproxy-v2-tcp4}, {@code crafted/v1_tcp4}. */
+    public static List<String> names() {
         try {
-            URI uri = Vector.class.getResource("/vectors").toURI();
+            URI uri = VectorFiles.class.getResource("/vectors").toURI();
             if ("jar".equals(uri.getScheme())) {
                 try (FileSystem fs = jarFileSystem(uri)) {
                     return list(fs.provider().getPath(uri));
@@ -38,6 +39,19 @@ final class Vectors {
             throw new UncheckedIOException(e);
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The text of {@code vectors/<name>.hex}, comments and all, as a user would pipe it. */
+    public static String text(String name) {
+        String path = "/vectors/" + name + ".hex";
+        try (InputStream in = VectorFiles.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no vector " + path);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
